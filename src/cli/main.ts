@@ -1,0 +1,40 @@
+// The `kinema` command. Each stage registers its own subcommands; errors that users cause
+// (bad prompts, bad files, bad options) print one clear line and exit 2, bugs exit 1.
+import { Command, CommanderError } from 'commander';
+import { registerWorldCommands } from './world.ts';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(): Command {
+  const program = new Command('kinema')
+    .description('Open text-to-video: generate, edit, train, evaluate and serve video models on a CPU.')
+    .version(VERSION)
+    .showHelpAfterError();
+  registerWorldCommands(program);
+  return program;
+}
+
+/** Errors whose message is meant for the user, not a stack trace. */
+export function isUserError(err: unknown): err is Error {
+  return (
+    err instanceof Error &&
+    'userError' in err.constructor &&
+    (err.constructor as { userError?: boolean }).userError === true
+  );
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    const e = err instanceof Error ? err : new Error(String(err));
+    const typed = e.name !== 'Error';
+    process.stderr.write(`kinema: ${typed ? `${e.name}: ` : ''}${e.message}\n`);
+    if (process.env.KINEMA_DEBUG) process.stderr.write(`${e.stack}\n`);
+    process.exit(typed ? 2 : 1);
+  }
+}
+
+await main(process.argv);
