@@ -1,35 +1,40 @@
-// Runs the install steps that Kinema's dependencies really need, and nothing that downloads.
-// esbuild (used by tsx) checks its platform binary; better-sqlite3 (the job queue) builds
-// from source when no prebuilt binary can be downloaded.
+// Runs the install steps that Kinema's dependencies really need, and nothing that downloads,
+// so the result is the same whether or not this npm ran install scripts:
+// - better-sqlite3 (the embedded job queue) is built from source with node-gyp when its
+//   native module is missing (no prebuilt binary can be downloaded here);
+// - the ffmpeg binary shipped by @ffmpeg-installer must be executable.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-function resolves(name) {
+function sqliteWorks() {
   try {
-    require.resolve(name);
+    const Database = require('better-sqlite3');
+    new Database(':memory:').close();
     return true;
   } catch {
     return false;
   }
 }
 
-if (existsSync('node_modules/better-sqlite3')) {
-  let works = false;
-  try {
-    const Database = require('better-sqlite3');
-    new Database(':memory:').close();
-    works = true;
-  } catch {}
-  if (!works) {
-    console.log('setup: building better-sqlite3 from source');
-    execFileSync('npx', ['--no', 'node-gyp', 'rebuild', '--release'], {
-      cwd: 'node_modules/better-sqlite3',
-      stdio: 'inherit',
-    });
-  }
+if (existsSync('node_modules/better-sqlite3') && !sqliteWorks()) {
+  console.log('setup: building better-sqlite3 from source (about a minute)');
+  const bundledGyp = join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+  const gyp = existsSync(bundledGyp) ? [process.execPath, bundledGyp] : ['npx', '--yes', 'node-gyp'];
+  execFileSync(gyp[0], [...gyp.slice(1), 'rebuild', '--release'], {
+    cwd: 'node_modules/better-sqlite3',
+    stdio: 'inherit',
+  });
+  if (!sqliteWorks()) throw new Error('setup: better-sqlite3 still does not load after building it');
 }
-if (!resolves('tsx')) throw new Error('setup: tsx is missing from node_modules');
+
+try {
+  const ffmpeg = require('@ffmpeg-installer/ffmpeg').path;
+  if ((statSync(ffmpeg).mode & 0o100) === 0) chmodSync(ffmpeg, 0o755);
+} catch (err) {
+  throw new Error(`setup: the ffmpeg binary from @ffmpeg-installer/ffmpeg is missing: ${err}`);
+}
 console.log('setup: ok');

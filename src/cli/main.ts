@@ -1,6 +1,9 @@
 // The `kinema` command. Each stage registers its own subcommands; errors that users cause
 // (bad prompts, bad files, bad options) print one clear line and exit 2, bugs exit 1.
 import { Command, CommanderError } from 'commander';
+import { registerEvalCommands } from './eval.ts';
+import { registerMediaCommands } from './media.ts';
+import { registerTrainCommands } from './train.ts';
 import { registerWorldCommands } from './world.ts';
 
 export const VERSION = '0.1.0';
@@ -11,6 +14,9 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerWorldCommands(program);
+  registerEvalCommands(program);
+  registerMediaCommands(program);
+  registerTrainCommands(program);
   return program;
 }
 

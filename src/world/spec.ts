@@ -4,6 +4,7 @@
 // Positions are normalised to the frame: (0,0) top-left, (1,1) bottom-right, so one spec
 // renders at any width x height. Time is in frames of the clip (the spec also fixes fps).
 import { z } from 'zod';
+import { classByName } from './classes.ts';
 
 export const DIRECTIONS = [
   'right',
@@ -150,6 +151,12 @@ export const sceneSpecSchema = z
     }
     const ids = new Set<string>();
     spec.objects.forEach((o, i) => {
+      if (!classByName(o.class))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['objects', i, 'class'],
+          message: `unknown object class "${o.class}" (see \`kinema world vocab\`)`,
+        });
       if (ids.has(o.id))
         ctx.addIssue({ code: 'custom', path: ['objects', i, 'id'], message: `duplicate id "${o.id}"` });
       ids.add(o.id);
@@ -193,6 +200,13 @@ export interface ObjectTruth {
   present: boolean;
   /** Fraction 0..1 of the object's box hidden by nearer objects or the frame edge. */
   occluded: number;
+  /**
+   * Set by the renderer: pixels of the object's silhouette (coverage >= 0.5) as if the frame
+   * were unbounded, and how many of them are the topmost silhouette inside the frame.
+   * `occluded` = 1 - visibleArea / area (0 when area is 0).
+   */
+  area?: number;
+  visibleArea?: number;
 }
 
 export interface FrameTruth {
@@ -212,4 +226,9 @@ export interface Clip {
   pixels: Uint8Array;
   truth: FrameTruth[];
   captions: { short: string; detailed: string; long: string };
+  /**
+   * Only when asked for (renderClip's `masks` option): per pixel, the index in spec.objects of
+   * the topmost object silhouette there, or -1 for background; int8 (frames, height, width).
+   */
+  masks?: Int8Array;
 }

@@ -1,0 +1,83 @@
+// `kinema eval judge --frames DIR --spec truth.json [--json]`: judge a folder of PNG frames
+// against a scene spec with the oracle and print the scores (or the full JSON report).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { PNG } from 'pngjs';
+import { scoreClip } from '../eval/oracle.ts';
+import { parseSpec, type SceneSpec } from '../world/spec.ts';
+
+/** The frames folder or spec file cannot be used. */
+export class EvalInputError extends Error {
+  override name = 'EvalInputError';
+  static readonly userError = true;
+}
+
+/** A spec file may hold the spec itself or a ground-truth document with a `spec` field. */
+function readSpec(path: string): SceneSpec {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new EvalInputError(`cannot read spec ${path}: ${(err as Error).message}`);
+  }
+  const inner =
+    doc !== null && typeof doc === 'object' && 'spec' in doc ? (doc as { spec: unknown }).spec : doc;
+  return parseSpec(inner);
+}
+
+/** PNG frames of a folder in name order → (frames, height, width, 3) RGB. */
+function readFrames(dir: string, spec: SceneSpec): Uint8Array {
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((n) => n.toLowerCase().endsWith('.png'))
+      .sort();
+  } catch (err) {
+    throw new EvalInputError(`cannot read frames folder ${dir}: ${(err as Error).message}`);
+  }
+  if (names.length !== spec.frames) {
+    throw new EvalInputError(`${dir} has ${names.length} PNG frames, the spec says ${spec.frames}`);
+  }
+  const out = new Uint8Array(spec.frames * spec.height * spec.width * 3);
+  names.forEach((name, f) => {
+    const png = PNG.sync.read(readFileSync(join(dir, name)));
+    if (png.width !== spec.width || png.height !== spec.height) {
+      throw new EvalInputError(
+        `${name} is ${png.width}x${png.height}, the spec says ${spec.width}x${spec.height}`,
+      );
+    }
+    const o = f * spec.width * spec.height * 3;
+    for (let i = 0; i < spec.width * spec.height; i++) {
+      out[o + 3 * i] = png.data[4 * i]!;
+      out[o + 3 * i + 1] = png.data[4 * i + 1]!;
+      out[o + 3 * i + 2] = png.data[4 * i + 2]!;
+    }
+  });
+  return out;
+}
+
+export function registerEvalCommands(program: Command): void {
+  const evalCmd = program
+    .command('eval')
+    .description('Judge videos against their scene specs with the oracle.');
+  evalCmd
+    .command('judge')
+    .description('Score a folder of PNG frames against a scene spec (or a ground-truth JSON with a "spec").')
+    .requiredOption('--frames <dir>', 'folder of PNG frames, read in name order')
+    .requiredOption('--spec <file>', 'scene spec JSON')
+    .option('--seed <n>', 'seed of the reference render (textures only)', '0')
+    .option('--json', 'print the full JSON report')
+    .action((opts: { frames: string; spec: string; seed: string; json?: boolean }) => {
+      const spec = readSpec(opts.spec);
+      const report = scoreClip(spec, readFrames(opts.frames, spec), { seed: Number(opts.seed) || 0 });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      for (const [dim, score] of Object.entries(report.scores)) {
+        process.stdout.write(`${dim.padEnd(12)} ${score === null ? 'n/a' : score.toFixed(3)}\n`);
+      }
+      process.stdout.write(`${'overall'.padEnd(12)} ${report.overall.toFixed(3)}\n`);
+    });
+}

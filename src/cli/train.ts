@@ -1,0 +1,102 @@
+// `kinema train`: train the autoencoder or the DiT on the built-in world, with a progress bar,
+// a JSONL log, a loss curve, atomic checkpoints every N steps and on Ctrl-C, and --resume.
+import { type Command, Option } from 'commander';
+import { PRESETS } from '../models/presets.ts';
+import { parseTrainConfig } from '../train/config.ts';
+import { Trainer } from '../train/trainer.ts';
+import { createProgressBar } from './progress.ts';
+
+const int = (v: string) => Number.parseInt(v, 10);
+
+export function registerTrainCommands(program: Command): void {
+  program
+    .command('train')
+    .description('train the autoencoder, then the DiT, on the built-in captioned-video world')
+    .addOption(
+      new Option('--stage <stage>', 'what to train').choices(['autoencoder', 'dit']).makeOptionMandatory(),
+    )
+    .addOption(new Option('--preset <name>', 'model size').choices(Object.keys(PRESETS)).default('small'))
+    .requiredOption('--steps <n>', 'total optimizer steps of the run', int)
+    .requiredOption('--out <dir>', 'run folder: checkpoint.safetensors, log.jsonl, loss.png')
+    .option('--autoencoder <checkpoint>', 'autoencoder checkpoint (dit stage)')
+    .option('--resume', 'continue from <out>/checkpoint.safetensors if it exists', false)
+    .option('--batch <n>', 'clips per step (default: the preset)', int)
+    .option('--width <px>', 'clip width (default: the preset)', int)
+    .option('--height <px>', 'clip height (default: the preset)', int)
+    .option('--frames <n>', 'clip frames, 1 + 2k (default: the preset)', int)
+    .option('--lr <rate>', 'peak learning rate', Number.parseFloat)
+    .option('--warmup <steps>', 'learning-rate warm-up steps', int)
+    .option(
+      '--level <n>',
+      'world curriculum level: 0 one shape, 1 two objects and all classes, 2 everything',
+      int,
+    )
+    .option('--max-objects <n>', 'at most this many objects per clip', int)
+    .option('--checkpoint-every <n>', 'steps between checkpoints', int)
+    .option('--seed <n>', 'run seed', int)
+    .option('--json', 'print one JSON line per logged step instead of a progress bar', false)
+    .action(async (opts) => {
+      const config = parseTrainConfig({
+        stage: opts.stage,
+        preset: opts.preset,
+        steps: opts.steps,
+        out: opts.out,
+        autoencoder: opts.autoencoder,
+        batch: opts.batch,
+        width: opts.width,
+        height: opts.height,
+        frames: opts.frames,
+        lr: opts.lr,
+        warmupSteps: opts.warmup,
+        seed: opts.seed,
+        checkpointEvery: opts.checkpointEvery,
+        data: { source: 'world', level: opts.level ?? 0, maxObjects: opts.maxObjects },
+      });
+      await runTraining(config, { resume: opts.resume, json: opts.json });
+    });
+}
+
+async function runTraining(
+  config: ReturnType<typeof parseTrainConfig>,
+  opts: { resume: boolean; json: boolean },
+) {
+  const trainer = await Trainer.create(config, { resume: opts.resume });
+  if (trainer.currentStep >= config.steps) {
+    process.stderr.write(
+      `kinema: ${config.out} is already at step ${trainer.currentStep} of ${config.steps}\n`,
+    );
+    return;
+  }
+  let stopRequested = false;
+  const onSignal = () => {
+    if (stopRequested) process.exit(130); // a second Ctrl-C: leave now
+    stopRequested = true;
+    process.stderr.write(
+      '\nkinema: stopping after this step and saving a checkpoint (Ctrl-C again to abort)\n',
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const bar = createProgressBar(`train ${config.stage}`, config.steps, process.stderr, { quiet: opts.json });
+  const start = trainer.currentStep;
+  let lastLoss = Number.NaN;
+  try {
+    while (trainer.currentStep < config.steps && !stopRequested) {
+      const report = await trainer.trainStep();
+      lastLoss = report.loss;
+      if (report.step % config.logEvery === 0 || report.step === start + 1) {
+        await trainer.log(report);
+        if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      }
+      bar.update(report.step, `loss ${report.loss.toFixed(4)} ${report.seconds.toFixed(2)}s/step`);
+      if (report.step % config.checkpointEvery === 0) await trainer.save();
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const path = await trainer.save();
+  bar.finish(`loss ${lastLoss.toFixed(4)}`);
+  process.stderr.write(`kinema: checkpoint at step ${trainer.currentStep}: ${path}\n`);
+  await trainer.dispose();
+}

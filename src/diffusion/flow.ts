@@ -1,0 +1,133 @@
+// Rectified flow (flow matching with straight paths), the DiT's training objective.
+//
+//   x_t = (1 − t) · x0 + t · noise,   t ∈ [0, 1]   (t = 0: data, t = 1: noise)
+//   target velocity  v = dx_t/dt = noise − x0
+//
+// The model learns v(x_t, t, caption); sampling integrates dx/dt = v from t = 1 down to 0.
+// Everything random (noise, timesteps, caption dropout, which frames are given clean) is drawn
+// here in TypeScript from a seeded generator and passed in as arrays, so the loss is one pure,
+// traceable function (params, batch) → scalar, which the ONNX exporter turns into a training step.
+import { numpy as np } from '@jax-js/jax';
+import { type DitConfig, dit } from '../models/dit.ts';
+import type { Rng } from '../nn/init.ts';
+import { type Params, withParams } from '../nn/params.ts';
+
+/** One training batch for `ditLoss`; every field is consumed. */
+export interface FlowBatch {
+  /** Clean latents x0: (batch, frames, height, width, C). */
+  latents: np.Array;
+  /** Gaussian noise, same shape. */
+  noise: np.Array;
+  /** t per sample in (0, 1): (batch,). */
+  timestep: np.Array;
+  /** (batch, length) int32 token ids and (batch, length) mask. */
+  captionIds: np.Array;
+  captionMask: np.Array;
+  /** 1 keeps the caption, 0 drops it for the null caption (classifier-free guidance): (batch,). */
+  captionKeep: np.Array;
+  /** 1 for latent frames shown clean (image-to-video, extension, loops), else 0: (batch, frames). */
+  conditionMask: np.Array;
+}
+
+/**
+ * Mean squared error between predicted and target velocity, over the frames the model has to
+ * generate (conditioning frames are given, so they carry no loss). Consumes params and batch.
+ */
+export function ditLoss(params: Params, cfg: DitConfig, batch: FlowBatch): np.Array {
+  const { latents, noise, timestep, captionIds, captionMask, captionKeep, conditionMask } = batch;
+  const [size, frames] = latents.shape;
+  return withParams(params, (p) => {
+    const t = timestep.ref.reshape([size, 1, 1, 1, 1]); // (batch, 1, 1, 1, 1)
+    const noisy = latents.ref.mul(t.ref.mul(-1).add(1)).add(noise.ref.mul(t)); // x_t: (batch, F, H, W, C)
+    const target = noise.sub(latents.ref); // (batch, F, H, W, C)
+    // Conditioning frames are shown clean in the noisy input too, as the sampler keeps them.
+    const given = conditionMask.ref.reshape([size, frames, 1, 1, 1]); // (batch, F, 1, 1, 1)
+    const input = noisy.mul(given.ref.mul(-1).add(1)).add(latents.ref.mul(given.ref)); // (batch, F, H, W, C)
+    const velocity = dit(p, cfg, {
+      latents: input,
+      timestep,
+      captionIds,
+      captionMask,
+      captionKeep,
+      conditionLatents: latents,
+      conditionMask,
+    }); // (batch, F, H, W, C)
+    const squaredError = np.square(velocity.sub(target)); // (batch, F, H, W, C)
+    const weight = given.mul(-1).add(1); // (batch, F, 1, 1, 1): 1 where the frame is generated
+    const perValue = squaredError.shape.slice(2).reduce((a, b) => a * b, 1);
+    const total = squaredError.mul(weight.ref).sum();
+    const count = weight.sum().mul(perValue).add(1e-6);
+    return total.div(count); // scalar
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded randomness for a batch (host side)
+
+/** Logit-normal t (SD3): sigmoid(mean + std·ε), concentrating training on the middle of the path. */
+export function sampleTimesteps(
+  rng: Rng,
+  batch: number,
+  opts: { mean?: number; std?: number } = {},
+): Float32Array {
+  const { mean = 0, std = 1 } = opts;
+  const t = new Float32Array(batch);
+  for (let i = 0; i < batch; i++) t[i] = 1 / (1 + Math.exp(-(mean + std * rng.normal())));
+  return t;
+}
+
+/** Standard normal values. */
+export function sampleNoise(rng: Rng, count: number): Float32Array {
+  const noise = new Float32Array(count);
+  for (let i = 0; i < count; i++) noise[i] = rng.normal();
+  return noise;
+}
+
+/** Per-sample caption keep flags: 0 with probability `dropProbability` (caption dropout for CFG). */
+export function sampleCaptionKeep(rng: Rng, batch: number, dropProbability: number): Float32Array {
+  const keep = new Float32Array(batch);
+  for (let i = 0; i < batch; i++) keep[i] = rng.uniform() < dropProbability ? 0 : 1;
+  return keep;
+}
+
+export interface ConditioningProbabilities {
+  /** First latent frame given (image-to-video). */
+  firstFrame: number;
+  /** A prefix of 1..F/2 latent frames given (extension). */
+  prefix: number;
+  /** First and last frames given (connection, loops when both are the same image). */
+  firstAndLast: number;
+}
+
+export const DEFAULT_CONDITIONING: ConditioningProbabilities = {
+  firstFrame: 0.1,
+  prefix: 0.05,
+  firstAndLast: 0.05,
+};
+
+/**
+ * Which latent frames each sample shows clean: (batch, frames) flags. Most samples get none
+ * (plain text-to-video); the rest teach the tasks that reuse this model.
+ */
+export function sampleConditionMask(
+  rng: Rng,
+  batch: number,
+  frames: number,
+  probabilities: ConditioningProbabilities = DEFAULT_CONDITIONING,
+): Float32Array {
+  const mask = new Float32Array(batch * frames);
+  if (frames < 2) return mask; // a still image has nothing to condition on
+  for (let b = 0; b < batch; b++) {
+    const u = rng.uniform();
+    const row = mask.subarray(b * frames, (b + 1) * frames);
+    if (u < probabilities.firstFrame) {
+      row[0] = 1;
+    } else if (u < probabilities.firstFrame + probabilities.prefix) {
+      row.fill(1, 0, 1 + Math.floor(rng.uniform() * Math.max(1, Math.floor(frames / 2))));
+    } else if (u < probabilities.firstFrame + probabilities.prefix + probabilities.firstAndLast) {
+      row[0] = 1;
+      row[frames - 1] = 1;
+    }
+  }
+  return mask;
+}

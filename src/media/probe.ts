@@ -1,0 +1,126 @@
+// Probe a media file: container, codec, size, frame rate, duration and exact frame count.
+// One ffmpeg run that copies the video stream to the null muxer: it reads every packet without
+// decoding, so the frame count is exact and a cut-off file fails here rather than mid-decode.
+import { MediaLimitError, NotMediaError } from './errors.ts';
+import { ffmpegPath } from './ffmpeg-binary.ts';
+import { classifyFfmpegFailure } from './ffmpeg-failure.ts';
+import { runFfmpeg } from './ffmpeg-process.ts';
+import { checkInput } from './input-check.ts';
+import { type MediaLimits, parseLimits } from './limits.ts';
+import { DEMUXER, IMAGE_FORMATS, type MediaFormat } from './sniff.ts';
+
+export interface MediaInfo {
+  file: string;
+  /** Container detected from the content. */
+  format: MediaFormat;
+  bytes: number;
+  /** ffmpeg's name of the video codec (h264, vp9, gif, png, mjpeg, ...). */
+  codec: string;
+  width: number;
+  height: number;
+  /** Frames per second as the container declares it; undefined for still images. */
+  fps: number | undefined;
+  /** Seconds; 0 for still images. */
+  durationS: number;
+  /** Exact number of video frames (packets) in the file. */
+  frames: number;
+  isImage: boolean;
+}
+
+export interface ProbeOptions {
+  /** ffmpeg executable (default: $KINEMA_FFMPEG, else the npm-installed one). */
+  ffmpeg?: string;
+  limits?: Partial<MediaLimits>;
+  /** Accept a file whose extension names another format than its content. */
+  allowExtensionMismatch?: boolean;
+}
+
+/** The ffmpeg input arguments for a checked file: demuxer forced, only local files readable. */
+export function inputArgs(file: string, format: MediaFormat, limits: MediaLimits): string[] {
+  return [
+    '-protocol_whitelist',
+    'file,pipe',
+    '-max_pixels',
+    String(limits.maxPixels),
+    '-f',
+    DEMUXER[format],
+    '-i',
+    `file:${file}`,
+  ];
+}
+
+interface StreamHeader {
+  codec: string;
+  width: number;
+  height: number;
+  fps: number | undefined;
+  durationS: number | undefined;
+  frames: number;
+}
+
+/** Parses the input section and final progress line of ffmpeg's stderr; undefined without video. */
+export function parseProbeStderr(stderr: string): StreamHeader | undefined {
+  const inputSection = stderr.split(/^Output #0/m)[0] ?? '';
+  const stream = /Stream #0:\d+[^:]*: Video: (\w+)([^\n]*)/.exec(inputSection);
+  if (!stream) return undefined;
+  const rest = stream[2] ?? '';
+  const size = /,\s(\d+)x(\d+)(?=[\s,[]|$)/.exec(rest);
+  if (!size) return undefined;
+  const fps = /,\s([\d.]+)(k?) fps/.exec(rest) ?? /,\s([\d.]+)(k?) tbr/.exec(rest);
+  const duration = /Duration: (\d+):(\d+):([\d.]+)/.exec(inputSection);
+  const frameLines = [...stderr.matchAll(/frame=\s*(\d+)/g)];
+  return {
+    codec: stream[1]!,
+    width: Number(size[1]),
+    height: Number(size[2]),
+    fps: fps ? Number(fps[1]) * (fps[2] === 'k' ? 1000 : 1) : undefined,
+    durationS: duration
+      ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])
+      : undefined,
+    frames: Number(frameLines.at(-1)?.[1] ?? 0),
+  };
+}
+
+export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
+  const limits = parseLimits(options.limits);
+  const input = await checkInput(file, { limits, allowExtensionMismatch: options.allowExtensionMismatch });
+  const stderr = await runFfmpeg({
+    binary: ffmpegPath(options.ffmpeg),
+    args: [...inputArgs(file, input.format, limits), '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
+    timeoutMs: limits.timeoutMs,
+    inputFile: file,
+  }).catch((err: unknown) => {
+    if (err instanceof Error && /matches no streams/.test(err.message)) {
+      throw new NotMediaError('has no video or image stream', file);
+    }
+    throw err;
+  });
+  // ffmpeg exits 0 on a cut-off file after copying what it could; its messages still say so.
+  const damage = classifyFfmpegFailure(stderr, file);
+  if (damage) throw damage;
+  const header = parseProbeStderr(stderr);
+  if (!header || header.frames === 0) throw new NotMediaError('has no decodable video frames', file);
+  const isImage = IMAGE_FORMATS.has(input.format);
+  const fps = isImage ? undefined : header.fps;
+  const durationS = isImage ? 0 : (header.durationS ?? (fps ? header.frames / fps : 0));
+  return { ...input, ...header, fps, durationS, isImage };
+}
+
+/** Throws a MediaLimitError when a probed file exceeds `limits`. */
+export function enforceLimits(info: MediaInfo, limits: MediaLimits): void {
+  const checks: [limit: keyof MediaLimits, value: number, max: number, what: string][] = [
+    ['maxPixels', info.width * info.height, limits.maxPixels, `frame size ${info.width}x${info.height}`],
+    ['maxDurationS', info.durationS, limits.maxDurationS, `duration ${info.durationS.toFixed(2)} s`],
+    ['maxFrames', info.frames, limits.maxFrames, `${info.frames} frames`],
+  ];
+  for (const [limit, value, max, what] of checks) {
+    if (value > max)
+      throw new MediaLimitError(
+        `${what} is over the limit (${limit} = ${max})`,
+        info.file,
+        limit,
+        value,
+        max,
+      );
+  }
+}

@@ -1,0 +1,284 @@
+// The spacetime diffusion transformer (DiT): noisy video latents + timestep + caption → velocity.
+//
+// Latent video is cut into spacetime patches (1×2×2 latent pixels by default), each patch becomes a
+// token, and all tokens of all frames attend to each other. Positions enter only through 3-D rotary
+// embeddings (frame, row, column), so one set of weights runs at any size, aspect and duration.
+// Each block is adaLN-zero conditioned on the timestep (+ pooled caption), cross-attends to the
+// caption's text tokens, and starts as the identity (zero-initialised gates and output layers).
+//
+// Conditioning frames: per latent frame a flag and the clean latents, given as extra input
+// channels. Training sometimes shows the first (or last) frames clean; sampling with them set
+// gives image-to-video, extension and loops from this one model.
+import { numpy as np } from '@jax-js/jax';
+import { normal, ones, type ParamSpec, xavier, zeros } from '../nn/init.ts';
+import {
+  crossAttention,
+  layerNorm,
+  linear,
+  mlp,
+  modulate,
+  type RotaryTables,
+  selfAttention,
+  silu,
+  sinusoidalEmbedding,
+} from '../nn/layers.ts';
+import { type ParamReader, type Params, withParams } from '../nn/params.ts';
+import { type TextEncoderConfig, type TextEncoding, textEncoder, textEncoderParamSpec } from './text.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Config
+
+export interface DitConfig {
+  /** Channels of the autoencoder's latents. */
+  latentChannels: number;
+  /** Spacetime patch in latent pixels: [frames, height, width]. */
+  patch: [number, number, number];
+  width: number;
+  depth: number;
+  heads: number;
+  mlpRatio: number;
+  /** Size of the sinusoidal timestep features fed to the timestep MLP. */
+  timestepFeatures: number;
+  /** Base of the rotary frequencies (positions are patch indices, so grids are small). */
+  ropeTheta: number;
+  /** The caption encoder, trained jointly; its parameters live under `text.`. */
+  text: TextEncoderConfig;
+}
+
+/** Channels the patch embedding sees per latent pixel: noisy latents, clean condition, flag. */
+function inputChannels(cfg: DitConfig): number {
+  return 2 * cfg.latentChannels + 1;
+}
+
+function patchVolume(cfg: DitConfig): number {
+  return cfg.patch[0] * cfg.patch[1] * cfg.patch[2];
+}
+
+export function ditParamSpec(cfg: DitConfig): ParamSpec {
+  const { width: d, depth, mlpRatio, timestepFeatures, latentChannels } = cfg;
+  const textWidth = cfg.text.width;
+  const spec: ParamSpec = {};
+  const addLinear = (name: string, fanIn: number, fanOut: number, init = xavier) => {
+    spec[`${name}.weight`] = { shape: [fanIn, fanOut], init };
+    spec[`${name}.bias`] = { shape: [fanOut], init: zeros };
+  };
+  for (const [name, entry] of Object.entries(textEncoderParamSpec(cfg.text))) spec[`text.${name}`] = entry;
+  spec['captionNull.token'] = { shape: [textWidth], init: normal(0.02) };
+  spec['captionNull.pooled'] = { shape: [textWidth], init: normal(0.02) };
+  addLinear('patchEmbed', patchVolume(cfg) * inputChannels(cfg), d);
+  addLinear('timestep.fc1', timestepFeatures, d, normal(0.02));
+  addLinear('timestep.fc2', d, d, normal(0.02));
+  addLinear('captionPooled', textWidth, d);
+  addLinear('captionTokens', textWidth, d);
+  for (let i = 0; i < depth; i++) {
+    const b = `blocks.${i}`;
+    addLinear(`${b}.adaLN`, d, 6 * d, zeros); // adaLN-zero: every block starts as the identity
+    addLinear(`${b}.attn.qkv`, d, 3 * d);
+    addLinear(`${b}.attn.out`, d, d);
+    spec[`${b}.crossNorm.weight`] = { shape: [d], init: ones };
+    spec[`${b}.crossNorm.bias`] = { shape: [d], init: zeros };
+    addLinear(`${b}.cross.q`, d, d);
+    addLinear(`${b}.cross.kv`, d, 2 * d);
+    addLinear(`${b}.cross.out`, d, d, zeros); // ungated, so zero-initialised instead
+    addLinear(`${b}.mlp.fc1`, d, d * mlpRatio);
+    addLinear(`${b}.mlp.fc2`, d * mlpRatio, d);
+  }
+  addLinear('final.adaLN', d, 2 * d, zeros);
+  addLinear('final.linear', d, patchVolume(cfg) * latentChannels, zeros);
+  return spec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+export interface DitInputs {
+  /** Noisy latents x_t: (batch, frames, height, width, latentChannels). */
+  latents: np.Array;
+  /** Flow time t in [0, 1] (1 = pure noise): (batch,). */
+  timestep: np.Array;
+  /** Caption token ids (batch, length) int32 and mask (batch, length), 1 for real tokens. */
+  captionIds: np.Array;
+  captionMask: np.Array;
+  /** 1 to use the caption, 0 to replace it by the learned null caption (CFG): (batch,). */
+  captionKeep: np.Array;
+  /** Clean latents of the given frames (anything elsewhere): same shape as latents. */
+  conditionLatents: np.Array;
+  /** 1 for latent frames given clean, 0 for frames to generate: (batch, frames). */
+  conditionMask: np.Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spacetime patches and rotary positions
+
+/** (batch, F, H, W, c) → (batch, F/pf · H/ph · W/pw, pf·ph·pw·c), tokens in (frame, row, col) order. */
+export function patchify(cfg: DitConfig, x: np.Array): np.Array {
+  const [batch, frames, height, width, channels] = x.shape;
+  const [pf, ph, pw] = cfg.patch;
+  if (frames % pf || height % ph || width % pw)
+    throw new Error(
+      `latents ${frames}x${height}x${width} are not a multiple of the patch ${cfg.patch.join('x')}`,
+    );
+  return x
+    .reshape([batch, frames / pf, pf, height / ph, ph, width / pw, pw, channels])
+    .transpose([0, 1, 3, 5, 2, 4, 6, 7]) // (batch, F/pf, H/ph, W/pw, pf, ph, pw, c)
+    .reshape([batch, (frames / pf) * (height / ph) * (width / pw), pf * ph * pw * channels]);
+}
+
+/** The inverse of `patchify` for a grid of (frames, height, width) patches. */
+export function unpatchify(cfg: DitConfig, tokens: np.Array, grid: [number, number, number]): np.Array {
+  const [batch] = tokens.shape;
+  const [pf, ph, pw] = cfg.patch;
+  const [gf, gh, gw] = grid;
+  return tokens
+    .reshape([batch, gf, gh, gw, pf, ph, pw, cfg.latentChannels])
+    .transpose([0, 1, 4, 2, 5, 3, 6, 7]) // (batch, gf, pf, gh, ph, gw, pw, C)
+    .reshape([batch, gf * pf, gh * ph, gw * pw, cfg.latentChannels]);
+}
+
+/**
+ * Rotary angles for a (frames, rows, columns) grid of tokens: the head's channel pairs are split
+ * between the three axes (rows and columns 3/8 each, time the rest), each axis with geometric
+ * frequencies. Returns host arrays (tokens, headDim/2) — constants of the traced program.
+ */
+export function rotaryTables3d(
+  grid: [number, number, number],
+  headDim: number,
+  theta: number,
+): { cos: Float32Array; sin: Float32Array } {
+  const pairs = headDim / 2;
+  const spatialPairs = Math.floor((pairs * 3) / 8);
+  const axisPairs = [pairs - 2 * spatialPairs, spatialPairs, spatialPairs]; // time, rows, columns
+  const frequencies: { axis: number; frequency: number }[] = [];
+  axisPairs.forEach((count, axis) => {
+    for (let k = 0; k < count; k++) frequencies.push({ axis, frequency: theta ** (-k / count) });
+  });
+  const [gf, gh, gw] = grid;
+  const tokens = gf * gh * gw;
+  const cos = new Float32Array(tokens * pairs);
+  const sin = new Float32Array(tokens * pairs);
+  for (let f = 0; f < gf; f++) {
+    for (let h = 0; h < gh; h++) {
+      for (let w = 0; w < gw; w++) {
+        const token = (f * gh + h) * gw + w;
+        const position = [f, h, w];
+        frequencies.forEach(({ axis, frequency }, j) => {
+          const angle = position[axis] * frequency;
+          cos[token * pairs + j] = Math.cos(angle);
+          sin[token * pairs + j] = Math.sin(angle);
+        });
+      }
+    }
+  }
+  return { cos, sin };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conditioning: timestep and caption
+
+/** Replace dropped captions by the learned null caption: a single valid token and a null pooled vector. */
+function applyCaptionDropout(p: ParamReader, text: TextEncoding, keep: np.Array): TextEncoding {
+  const [batch, length, textWidth] = text.tokens.shape;
+  const keepTokens = keep.ref.reshape([batch, 1, 1]); // (batch, 1, 1)
+  const nullTokens = p('captionNull.token').reshape([1, 1, textWidth]); // (1, 1, textWidth)
+  const tokens = text.tokens.mul(keepTokens.ref).add(nullTokens.mul(keepTokens.mul(-1).add(1))); // (batch, length, textWidth)
+  const firstOnly = new Float32Array(length);
+  firstOnly[0] = 1;
+  const keepMask = keep.ref.reshape([batch, 1]); // (batch, 1)
+  const nullMask = np.array(firstOnly).reshape([1, length]); // (1, length): the null caption is one token
+  const mask = text.mask.mul(keepMask.ref).add(nullMask.mul(keepMask.mul(-1).add(1))); // (batch, length)
+  const keepPooled = keep.reshape([batch, 1]); // (batch, 1)
+  const nullPooled = p('captionNull.pooled').reshape([1, textWidth]);
+  const pooled = text.pooled.mul(keepPooled.ref).add(nullPooled.mul(keepPooled.mul(-1).add(1))); // (batch, textWidth)
+  return { tokens, mask, pooled };
+}
+
+/** Timestep (+ pooled caption) → the conditioning vector c that drives every adaLN: (batch, d). */
+function conditioningVector(p: ParamReader, cfg: DitConfig, timestep: np.Array, pooled: np.Array): np.Array {
+  // t ∈ [0, 1] is scaled to [0, 1000] so the sinusoid frequencies cover it as in DiT.
+  const features = sinusoidalEmbedding(timestep.mul(1000), cfg.timestepFeatures); // (batch, timestepFeatures)
+  const timeEmbedding = linear(p.at('timestep.fc2'), silu(linear(p.at('timestep.fc1'), features))); // (batch, d)
+  return timeEmbedding.add(linear(p.at('captionPooled'), pooled)); // (batch, d)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transformer block and final layer
+
+/**
+ * adaLN-zero block: x + gate·SelfAttention(modulated norm(x)) (rotary positions),
+ * x + CrossAttention(norm(x), caption), x + gate·MLP(modulated norm(x)).
+ */
+function ditBlock(
+  p: ParamReader,
+  cfg: DitConfig,
+  x: np.Array, // (batch, tokens, d)
+  conditioning: np.Array, // (batch, d), already through SiLU
+  context: np.Array, // (batch, length, d)
+  contextMask: np.Array, // (batch, length)
+  rotary: RotaryTables,
+): np.Array {
+  const [batch, , d] = x.shape;
+  const modulation = linear(p.at('adaLN'), conditioning); // (batch, 6d)
+  const [shiftAttn, scaleAttn, gateAttn, shiftMlp, scaleMlp, gateMlp] = np.split(modulation, 6, -1); // each (batch, d)
+  const attnIn = modulate(layerNorm(x.ref), shiftAttn, scaleAttn); // (batch, tokens, d)
+  const attnOut = selfAttention(p.at('attn'), attnIn, cfg.heads, { rotary }); // (batch, tokens, d)
+  x = x.ref.add(attnOut.mul(gateAttn.reshape([batch, 1, d]))); // (batch, tokens, d)
+  const crossOut = crossAttention(
+    p.at('cross'),
+    layerNorm(x.ref, p.at('crossNorm')),
+    context,
+    contextMask,
+    cfg.heads,
+  );
+  x = x.ref.add(crossOut); // (batch, tokens, d)
+  const mlpOut = mlp(p.at('mlp'), modulate(layerNorm(x.ref), shiftMlp, scaleMlp)); // (batch, tokens, d)
+  return x.add(mlpOut.mul(gateMlp.reshape([batch, 1, d]))); // (batch, tokens, d)
+}
+
+/** Modulated norm, then a linear map to each patch's velocity values: (batch, tokens, pf·ph·pw·C). */
+function finalLayer(p: ParamReader, x: np.Array, conditioning: np.Array): np.Array {
+  const [shift, scale] = np.split(linear(p.at('adaLN'), conditioning), 2, -1); // each (batch, d)
+  return linear(p.at('linear'), modulate(layerNorm(x), shift, scale)); // (batch, tokens, pf·ph·pw·C)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward pass
+
+/** The DiT on a reader over the full record (text encoder under `text.`). Consumes the inputs. */
+export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array {
+  const { latents, timestep, captionIds, captionMask, captionKeep, conditionLatents, conditionMask } = inputs;
+  const [batch, frames, height, width, channels] = latents.shape;
+  if (channels !== cfg.latentChannels)
+    throw new Error(`latents have ${channels} channels, the model expects ${cfg.latentChannels}`);
+  const grid: [number, number, number] = [frames / cfg.patch[0], height / cfg.patch[1], width / cfg.patch[2]];
+
+  // Caption → text tokens in the model width, with dropped captions swapped for the null caption.
+  const encoded = textEncoder(p.at('text'), cfg.text, captionIds, captionMask); // tokens (batch, length, textWidth)
+  const text = applyCaptionDropout(p, encoded, captionKeep);
+  const context = linear(p.at('captionTokens'), text.tokens); // (batch, length, d)
+  const conditioning = silu(conditioningVector(p, cfg, timestep, text.pooled)); // (batch, d)
+
+  // Input channels: noisy latents, clean conditioning latents where given, and the flag itself.
+  const flag = conditionMask.reshape([batch, frames, 1, 1, 1]); // (batch, frames, 1, 1, 1)
+  const clean = conditionLatents.mul(flag.ref); // (batch, frames, height, width, C)
+  const flagChannel = np.broadcastTo(flag, [batch, frames, height, width, 1]); // (batch, frames, height, width, 1)
+  const input = np.concatenate([latents, clean, flagChannel], -1); // (batch, frames, height, width, 2C + 1)
+  let x = linear(p.at('patchEmbed'), patchify(cfg, input)); // (batch, tokens, d)
+
+  const tables = rotaryTables3d(grid, cfg.width / cfg.heads, cfg.ropeTheta);
+  const rotary: RotaryTables = { cos: np.array(tables.cos), sin: np.array(tables.sin) }; // (tokens, headDim/2)
+  for (let i = 0; i < cfg.depth; i++) {
+    x = ditBlock(p.at(`blocks.${i}`), cfg, x, conditioning.ref, context.ref, text.mask.ref, rotary);
+  }
+  rotary.cos.dispose();
+  rotary.sin.dispose();
+  context.dispose();
+  text.mask.dispose();
+
+  const patches = finalLayer(p.at('final'), x, conditioning); // (batch, tokens, pf·ph·pw·C)
+  return unpatchify(cfg, patches, grid); // (batch, frames, height, width, C): the velocity
+}
+
+/** Public entry point: consumes `params` and the inputs, returns the predicted velocity. */
+export function ditForward(params: Params, cfg: DitConfig, inputs: DitInputs): np.Array {
+  return withParams(params, (p) => dit(p, cfg, inputs));
+}

@@ -1,0 +1,66 @@
+// Training clips: from the built-in world, rendered on the fly, or from shards on disk.
+//
+// Every clip of a run is a pure function of (run seed, step, index in batch), so a resumed run
+// sees exactly the batches the uninterrupted run would have seen.
+
+import { Rng } from '../nn/init.ts';
+import { captionScene } from '../world/captions.ts';
+import { renderClip } from '../world/render.ts';
+import { curriculumScene } from './curriculum.ts';
+
+export interface ClipBatch {
+  /** Pixels scaled to [-1, 1]: (batch, frames, height, width, 3). */
+  pixels: Float32Array;
+  captions: string[];
+  shape: [number, number, number, number, number];
+}
+
+export interface ClipSourceOptions {
+  seed: number;
+  width: number;
+  height: number;
+  frames: number;
+  fps: number;
+  /** Curriculum level (see curriculum.ts) and an optional tighter cap on objects per clip. */
+  level: number;
+  maxObjects?: number;
+}
+
+/** Which caption style a training sample uses: mostly short and detailed, sometimes the long re-caption. */
+function pickCaption(captions: { short: string; detailed: string; long: string }, rng: Rng): string {
+  const u = rng.uniform();
+  return u < 0.45 ? captions.short : u < 0.9 ? captions.detailed : captions.long;
+}
+
+/** A seed for clip `index` of batch `step`, mixed so neighbouring steps share nothing. */
+export function clipSeed(runSeed: number, step: number, index: number): number {
+  return (Rng.derive(runSeed, `clip:${step}:${index}`).uniform() * 2 ** 31) >>> 0;
+}
+
+export function worldBatch(opts: ClipSourceOptions, step: number, batch: number): ClipBatch {
+  const { width, height, frames } = opts;
+  const frameValues = frames * height * width * 3;
+  const pixels = new Float32Array(batch * frameValues);
+  const captions: string[] = [];
+  for (let b = 0; b < batch; b++) {
+    const seed = clipSeed(opts.seed, step, b);
+    const spec = curriculumScene(seed, opts.level, { width, height, frames, fps: opts.fps }, opts.maxObjects);
+    const clip = renderClip(spec, seed);
+    const offset = b * frameValues;
+    for (let i = 0; i < frameValues; i++) pixels[offset + i] = clip.pixels[i]! / 127.5 - 1;
+    captions.push(pickCaption(captionScene(spec, seed), new Rng(seed ^ 0x5bd1e995)));
+  }
+  return { pixels, captions, shape: [batch, frames, height, width, 3] };
+}
+
+/** Captions of many world scenes, for training the tokenizer's vocabulary at the start of a run. */
+export function worldCaptions(opts: ClipSourceOptions, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const seed = clipSeed(opts.seed, -1, i);
+    const spec = curriculumScene(seed, opts.level, opts, opts.maxObjects);
+    const c = captionScene(spec, seed);
+    out.push(c.short, c.detailed, c.long);
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+// The configuration of a training run: validated once here, trusted everywhere after.
+import { z } from 'zod';
+import { PRESETS } from '../models/presets.ts';
+
+const presetNames = Object.keys(PRESETS) as [keyof typeof PRESETS, ...(keyof typeof PRESETS)[]];
+
+export const trainConfigSchema = z.object({
+  /** The autoencoder trains first (pixels ↔ latents); the DiT then learns on its latents. */
+  stage: z.enum(['autoencoder', 'dit']),
+  preset: z.enum(presetNames).default('small'),
+  /** Total optimizer steps of the run (the LR schedule ends here). */
+  steps: z.number().int().min(1).max(10_000_000),
+  /** Clip shape and batch; default: the preset's training shape. */
+  batch: z.number().int().min(1).max(1024).optional(),
+  width: z.number().int().min(8).max(1024).optional(),
+  height: z.number().int().min(8).max(1024).optional(),
+  frames: z.number().int().min(1).max(257).optional(),
+  fps: z.number().positive().max(60).default(8),
+  lr: z.number().positive().max(1).default(3e-4),
+  warmupSteps: z.number().int().min(0).default(200),
+  weightDecay: z.number().min(0).max(1).default(0.01),
+  clipNorm: z.number().min(0).default(1),
+  emaDecay: z.number().min(0).max(1).default(0.999),
+  /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
+  captionDropout: z.number().min(0).max(1).default(0.1),
+  seed: z.number().int().min(0).default(0),
+  /** Where training clips come from: the built-in world, or shards written by `world export`/`data ingest`. */
+  data: z
+    .object({
+      source: z.enum(['world', 'shards']).default('world'),
+      shards: z.string().optional(),
+      /** World curriculum level (src/train/curriculum.ts): 0 = one shape, straight motion. */
+      level: z.number().int().min(0).max(2).default(0),
+      /** At most this many objects per clip (tighter than the level's own cap). */
+      maxObjects: z.number().int().min(1).max(8).optional(),
+    })
+    .default({ source: 'world', level: 0 }),
+  /** The autoencoder checkpoint whose latents the DiT learns (dit stage only). */
+  autoencoder: z.string().optional(),
+  checkpointEvery: z.number().int().min(1).default(250),
+  logEvery: z.number().int().min(1).default(10),
+  out: z.string().min(1),
+});
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+export class TrainConfigError extends Error {
+  override name = 'TrainConfigError';
+}
+
+export function parseTrainConfig(input: unknown): TrainConfig {
+  const result = trainConfigSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new TrainConfigError(
+      `invalid training option "${issue.path.join('.') || '(root)'}": ${issue.message}`,
+    );
+  }
+  const config = result.data;
+  if (config.data.source === 'shards' && !config.data.shards) {
+    throw new TrainConfigError(
+      'data.source "shards" needs data.shards (a folder written by `kinema world export`)',
+    );
+  }
+  if (config.stage === 'dit' && !config.autoencoder) {
+    throw new TrainConfigError('the dit stage needs --autoencoder CHECKPOINT (train the autoencoder first)');
+  }
+  return config;
+}

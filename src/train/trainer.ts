@@ -1,0 +1,357 @@
+// The trainer: owns one run's state (parameters, AdamW moments, EMA, step) and moves it forward.
+//
+// Two stages share this loop. The autoencoder learns pixels ↔ latents first; the DiT (with its
+// caption encoder) then learns rectified flow on those latents. Each stage supplies a loss and a
+// batch maker; the whole training step (loss, gradients, clipping, AdamW) runs as one ONNX graph
+// in onnxruntime-node (src/engine/trainStep.ts). Checkpoints are atomic; a run stopped at any
+// point resumes exactly, because every batch is a pure function of (seed, step).
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { numpy as np } from '@jax-js/jax';
+import {
+  ditLoss,
+  sampleCaptionKeep,
+  sampleConditionMask,
+  sampleNoise,
+  sampleTimesteps,
+} from '../diffusion/flow.ts';
+import { ArraySpec, exportInference } from '../engine/export.ts';
+import { ensureJax } from '../engine/jax.ts';
+import { type HostTensor, OrtSession } from '../engine/session.ts';
+import { OrtTrainStep } from '../engine/trainStep.ts';
+import {
+  type AutoencoderConfig,
+  autoencoderLoss,
+  autoencoderParamSpec,
+  encode,
+  latentFrameCount,
+} from '../models/autoencoder.ts';
+import { ditParamSpec } from '../models/dit.ts';
+import { getPreset, type ModelPreset } from '../models/presets.ts';
+import { parseTokenizer, type Tokenizer, tokenizeBatch, trainTokenizer } from '../models/text.ts';
+import { createEma, emaDecayAt, updateEma } from '../nn/ema.ts';
+import { initParams, Rng } from '../nn/init.ts';
+import { fromHostParams, type HostParams, type Params, toHostParams } from '../nn/params.ts';
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { type ClipSourceOptions, worldBatch, worldCaptions } from './clips.ts';
+import type { TrainConfig } from './config.ts';
+import { type LossPoint, renderLossCurve } from './lossCurve.ts';
+
+export class TrainingError extends Error {
+  override name = 'TrainingError';
+}
+
+export interface StepReport {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  lr: number;
+  /** Wall time of this step, batch making included. */
+  seconds: number;
+}
+
+/** What differs between the autoencoder and the DiT: parameters, loss, and how a batch is made. */
+interface Stage {
+  initialParams(): Params;
+  loss(params: Params, batch: Record<string, np.Array>): np.Array;
+  batchShapes(): Record<string, ArraySpec>;
+  makeBatch(step: number): Promise<Record<string, HostTensor>>;
+  /** Strings stored with every checkpoint (tokenizer, latent scale, …). */
+  extra(): Record<string, string>;
+}
+
+export function clipShapeOf(config: TrainConfig, preset: ModelPreset) {
+  return {
+    batch: config.batch ?? preset.training.batch,
+    width: config.width ?? preset.training.width,
+    height: config.height ?? preset.training.height,
+    frames: config.frames ?? preset.training.frames,
+  };
+}
+
+function clipSource(config: TrainConfig, preset: ModelPreset): ClipSourceOptions {
+  const shape = clipShapeOf(config, preset);
+  return {
+    seed: config.seed,
+    ...shape,
+    fps: config.fps,
+    level: config.data.level,
+    maxObjects: config.data.maxObjects,
+  };
+}
+
+function autoencoderStage(config: TrainConfig, preset: ModelPreset): Stage {
+  const cfg = preset.autoencoder;
+  const source = clipSource(config, preset);
+  const shape = clipShapeOf(config, preset);
+  const pixelShape = [shape.batch, shape.frames, shape.height, shape.width, 3];
+  return {
+    initialParams: () => initParams(autoencoderParamSpec(cfg), config.seed),
+    loss: (params, batch) => autoencoderLoss(params, cfg, batch.pixels!),
+    batchShapes: () => ({ pixels: new ArraySpec(pixelShape) }),
+    async makeBatch(step) {
+      const clips = worldBatch(source, step, shape.batch);
+      return { pixels: { data: clips.pixels, shape: pixelShape } };
+    },
+    extra: () => ({}),
+  };
+}
+
+/** The autoencoder's encoder as an ORT session with its weights fed as inputs. */
+export async function encoderSession(
+  cfg: AutoencoderConfig,
+  weights: HostParams,
+  pixelShape: number[],
+): Promise<{ run(pixels: Float32Array): Promise<Float32Array> }> {
+  const specs = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, new ArraySpec(v.shape)]));
+  const graph = exportInference(
+    (params: Params, pixels: np.Array) => encode(params, cfg, pixels),
+    [specs, new ArraySpec(pixelShape)],
+    { argNames: ['params', 'pixels'], outputNames: ['latents'] },
+  );
+  const session = await OrtSession.create(graph.model);
+  const feeds: Record<string, HostTensor> = {};
+  for (const [k, v] of Object.entries(weights)) feeds[`params.${k}`] = v;
+  return {
+    async run(pixels) {
+      const out = await session.run({ ...feeds, pixels: { data: pixels, shape: pixelShape } });
+      return Object.values(out)[0]!.data as Float32Array;
+    },
+  };
+}
+
+async function ditStage(config: TrainConfig, preset: ModelPreset, resumed?: Checkpoint): Promise<Stage> {
+  const ae = await loadCheckpoint(config.autoencoder!);
+  if (ae.stage !== 'autoencoder')
+    throw new TrainingError(`${config.autoencoder} is not an autoencoder checkpoint`);
+  const aeCfg = preset.autoencoder;
+  const source = clipSource(config, preset);
+  const shape = clipShapeOf(config, preset);
+  const pixelShape = [shape.batch, shape.frames, shape.height, shape.width, 3];
+  const latentFrames = latentFrameCount(aeCfg, shape.frames);
+  const latentShape = [
+    shape.batch,
+    latentFrames,
+    shape.height / aeCfg.patchSize,
+    shape.width / aeCfg.patchSize,
+    aeCfg.latentChannels,
+  ];
+  const latentCount = latentShape.reduce((a, b) => a * b, 1);
+  const encoder = await encoderSession(aeCfg, ae.ema ?? ae.params, pixelShape);
+
+  const tokenizer: Tokenizer = resumed?.extra?.tokenizer
+    ? parseTokenizer(resumed.extra.tokenizer)
+    : trainTokenizer(worldCaptions(source, 2000), {
+        maxLength: preset.dit.text.maxLength,
+        maxVocab: preset.dit.text.vocabSize,
+      });
+  // Latents are scaled to unit variance for the diffusion (as Stable Diffusion's 0.18215); measured
+  // once on fresh clips and kept with the run so a resumed run uses the same scale.
+  const latentScale = resumed?.extra?.latentScale
+    ? Number(resumed.extra.latentScale)
+    : 1 / standardDeviation(await encoder.run(worldBatch(source, -2, shape.batch).pixels));
+  const length = tokenizer.maxLength;
+
+  return {
+    initialParams: () => initParams(ditParamSpec(preset.dit), config.seed),
+    loss: (params, batch) =>
+      ditLoss(params, preset.dit, {
+        latents: batch.latents!,
+        noise: batch.noise!,
+        timestep: batch.timestep!,
+        captionIds: batch.captionIds!,
+        captionMask: batch.captionMask!,
+        captionKeep: batch.captionKeep!,
+        conditionMask: batch.conditionMask!,
+      }),
+    batchShapes: () => ({
+      latents: new ArraySpec(latentShape),
+      noise: new ArraySpec(latentShape),
+      timestep: new ArraySpec([shape.batch]),
+      captionIds: new ArraySpec([shape.batch, length], 'int32'),
+      captionMask: new ArraySpec([shape.batch, length]),
+      captionKeep: new ArraySpec([shape.batch]),
+      conditionMask: new ArraySpec([shape.batch, latentFrames]),
+    }),
+    async makeBatch(step) {
+      const clips = worldBatch(source, step, shape.batch);
+      const latents = await encoder.run(clips.pixels);
+      for (let i = 0; i < latents.length; i++) latents[i] *= latentScale;
+      const rng = Rng.derive(config.seed, `noise:${step}`);
+      const captions = tokenizeBatch(tokenizer, clips.captions, length);
+      return {
+        latents: { data: latents, shape: latentShape },
+        noise: { data: sampleNoise(rng, latentCount), shape: latentShape },
+        timestep: { data: sampleTimesteps(rng, shape.batch), shape: [shape.batch] },
+        captionIds: { data: captions.ids, shape: [shape.batch, length] },
+        captionMask: { data: captions.mask, shape: [shape.batch, length] },
+        captionKeep: {
+          data: sampleCaptionKeep(rng, shape.batch, config.captionDropout),
+          shape: [shape.batch],
+        },
+        conditionMask: {
+          data: sampleConditionMask(rng, shape.batch, latentFrames),
+          shape: [shape.batch, latentFrames],
+        },
+      };
+    },
+    extra: () => ({ tokenizer: JSON.stringify(tokenizer), latentScale: String(latentScale) }),
+  };
+}
+
+function standardDeviation(values: Float32Array): number {
+  let sum = 0;
+  let sq = 0;
+  for (const v of values) {
+    sum += v;
+    sq += v * v;
+  }
+  const mean = sum / values.length;
+  return Math.sqrt(Math.max(1e-8, sq / values.length - mean * mean));
+}
+
+export class Trainer {
+  private readonly losses: LossPoint[] = [];
+
+  private constructor(
+    readonly config: TrainConfig,
+    readonly preset: ModelPreset,
+    private readonly stage: Stage,
+    private readonly ortStep: OrtTrainStep,
+    private readonly ema: HostParams,
+    private step: number,
+  ) {}
+
+  /** Builds the run; with `resume`, continues from `<out>/checkpoint.safetensors` when it exists. */
+  static async create(config: TrainConfig, opts: { resume?: boolean } = {}): Promise<Trainer> {
+    await ensureJax();
+    const preset = getPreset(config.preset);
+    const path = join(config.out, 'checkpoint.safetensors');
+    let resumed: Checkpoint | undefined;
+    if (opts.resume) {
+      resumed = await loadCheckpoint(path).catch((err: Error) => {
+        if ((err.message ?? '').includes('ENOENT')) return undefined;
+        throw err;
+      });
+      if (resumed && resumed.stage !== config.stage) {
+        throw new TrainingError(`${path} is a ${resumed.stage} checkpoint, not ${config.stage}`);
+      }
+    }
+    const stage =
+      config.stage === 'autoencoder'
+        ? autoencoderStage(config, preset)
+        : await ditStage(config, preset, resumed);
+    const params = stage.initialParams();
+    const host = await toHostParams(params);
+    const adamw = {
+      lr: config.lr,
+      warmupSteps: config.warmupSteps,
+      weightDecay: config.weightDecay,
+      clipNorm: config.clipNorm,
+      totalSteps: config.steps,
+    };
+    const ortStep = await OrtTrainStep.create(stage.loss, params, stage.batchShapes(), { adamw });
+    let ema = createEma(host);
+    let step = 0;
+    if (resumed) {
+      const flat = (h: HostParams | undefined) =>
+        h ? Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.data])) : undefined;
+      const m = flat(resumed.adamM);
+      const v = flat(resumed.adamV);
+      ortStep.load(flat(resumed.params)!, m && v ? { m, v } : undefined, resumed.step + 1);
+      ema = resumed.ema ?? createEma(resumed.params);
+      step = resumed.step;
+    }
+    for (const p of Object.values(params)) p.dispose();
+    const trainer = new Trainer(config, preset, stage, ortStep, ema, step);
+    if (resumed) await trainer.readLog();
+    return trainer;
+  }
+
+  private get logPath(): string {
+    return join(this.config.out, 'log.jsonl');
+  }
+
+  /** Loss history of the steps before a resume, so the loss curve covers the whole run. */
+  private async readLog(): Promise<void> {
+    const text = await readFile(this.logPath, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const entry = JSON.parse(line) as Partial<StepReport>;
+        if (typeof entry.step === 'number' && typeof entry.loss === 'number' && entry.step <= this.step) {
+          this.losses.push({ step: entry.step, loss: entry.loss });
+        }
+      } catch {
+        // a torn last line from a killed process: skip it
+      }
+    }
+  }
+
+  /** Appends one step's metrics to `<out>/log.jsonl`. */
+  async log(report: StepReport): Promise<void> {
+    await mkdir(this.config.out, { recursive: true });
+    await appendFile(this.logPath, `${JSON.stringify({ ...report, time: new Date().toISOString() })}\n`);
+  }
+
+  get currentStep(): number {
+    return this.step;
+  }
+
+  /** One optimizer step. A non-finite loss stops the run before it can spoil a checkpoint. */
+  async trainStep(): Promise<StepReport> {
+    const started = performance.now();
+    const batch = await this.stage.makeBatch(this.step);
+    const { loss, gradNorm, lr } = await this.ortStep.step(batch);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      throw new TrainingError(
+        `loss became ${loss} at step ${this.step + 1}; stopping. The last good checkpoint is kept in ${this.config.out}`,
+      );
+    }
+    this.step++;
+    updateEma(this.ema, this.hostParams(), emaDecayAt(this.step, this.config.emaDecay));
+    this.losses.push({ step: this.step, loss });
+    return { step: this.step, loss, gradNorm, lr, seconds: (performance.now() - started) / 1000 };
+  }
+
+  private hostParams(): HostParams {
+    const live = this.ortStep.params;
+    return Object.fromEntries(
+      Object.entries(live).map(([k, data]) => [k, { shape: this.ema[k]!.shape, data }]),
+    );
+  }
+
+  checkpoint(): Checkpoint {
+    const withShapes = (record: Record<string, Float32Array>): HostParams =>
+      Object.fromEntries(Object.entries(record).map(([k, data]) => [k, { shape: this.ema[k]!.shape, data }]));
+    const { m, v } = this.ortStep.moments;
+    return {
+      stage: this.config.stage,
+      step: this.step,
+      config: { ...this.config, presetConfig: this.preset },
+      params: withShapes(this.ortStep.params),
+      ema: this.ema,
+      adamM: withShapes(m),
+      adamV: withShapes(v),
+      extra: this.stage.extra(),
+    };
+  }
+
+  /** Writes the checkpoint and the loss curve into the run folder (atomically). */
+  async save(): Promise<string> {
+    await mkdir(this.config.out, { recursive: true });
+    const path = join(this.config.out, 'checkpoint.safetensors');
+    await saveCheckpoint(path, this.checkpoint());
+    await writeFile(join(this.config.out, 'loss.png'), renderLossCurve(this.losses));
+    return path;
+  }
+
+  async dispose(): Promise<void> {
+    await this.ortStep.dispose();
+  }
+}
+
+/** Parameters of a checkpoint as jax-js arrays (EMA when present: it samples better). */
+export function checkpointParams(ckpt: Checkpoint, useEma = true): Params {
+  return fromHostParams(useEma && ckpt.ema ? ckpt.ema : ckpt.params);
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { init, numpy as np, tree } from '@jax-js/jax';
+import {
+  ditLoss,
+  type FlowBatch,
+  sampleCaptionKeep,
+  sampleConditionMask,
+  sampleNoise,
+  sampleTimesteps,
+} from '../../src/diffusion/flow.ts';
+import { ditParamSpec } from '../../src/models/dit.ts';
+import { PRESETS } from '../../src/models/presets.ts';
+import { initParams, Rng } from '../../src/nn/init.ts';
+import { adamTrainer } from '../nn/helpers.ts';
+
+before(async () => {
+  await init('wasm');
+});
+
+const cfg = PRESETS.tiny.dit;
+const [batch, frames, height, width, channels] = [4, 3, 4, 4, cfg.latentChannels];
+const shape = [batch, frames, height, width, channels];
+const count = batch * frames * height * width * channels;
+
+/** A fixed batch: four clips, their captions, fixed noise and timesteps (host arrays). */
+function fixedBatch(seed: number, conditionMask = new Float32Array(batch * frames)) {
+  const rng = new Rng(seed);
+  return {
+    latents: sampleNoise(rng, count),
+    noise: sampleNoise(rng, count),
+    timestep: new Float32Array([0.2, 0.4, 0.6, 0.8]),
+    captionIds: Int32Array.from({ length: batch * 4 }, (_, i) => 2 + ((i * 7) % 40)),
+    captionMask: new Float32Array(batch * 4).fill(1),
+    captionKeep: new Float32Array(batch).fill(1),
+    conditionMask,
+  };
+}
+
+function toArrays(host: ReturnType<typeof fixedBatch>): FlowBatch {
+  return {
+    latents: np.array(host.latents, { shape }),
+    noise: np.array(host.noise, { shape }),
+    timestep: np.array(host.timestep),
+    captionIds: np.array(host.captionIds, { shape: [batch, 4] }),
+    captionMask: np.array(host.captionMask, { shape: [batch, 4] }),
+    captionKeep: np.array(host.captionKeep),
+    conditionMask: np.array(host.conditionMask, { shape: [batch, frames] }),
+  };
+}
+
+describe('rectified flow', () => {
+  test('logit-normal timesteps are in (0, 1) with median 1/2; other draws are seeded', () => {
+    const t = sampleTimesteps(new Rng(1), 4000);
+    assert.ok(t.every((v) => v > 0 && v < 1));
+    const sorted = Array.from(t).sort((a, b) => a - b);
+    assert.ok(Math.abs(sorted[2000] - 0.5) < 0.03);
+    assert.deepEqual(sampleTimesteps(new Rng(5), 8), sampleTimesteps(new Rng(5), 8));
+    const keep = sampleCaptionKeep(new Rng(2), 10000, 0.1);
+    const dropped = keep.filter((k) => k === 0).length / keep.length;
+    assert.ok(Math.abs(dropped - 0.1) < 0.02);
+    const mask = sampleConditionMask(new Rng(3), 1000, 5, { firstFrame: 0.5, prefix: 0, firstAndLast: 0 });
+    const firstGiven = Array.from({ length: 1000 }, (_, b) => mask[b * 5]).filter((v) => v === 1).length;
+    assert.ok(Math.abs(firstGiven - 500) < 60);
+  });
+
+  test('at initialisation the loss is E[(noise − x0)²] ≈ 2 (the model predicts zero)', () => {
+    const params = initParams(ditParamSpec(cfg), 0);
+    const loss = ditLoss(params, cfg, toArrays(fixedBatch(1))).item();
+    const host = fixedBatch(1);
+    const expected = host.noise.reduce((s, n, i) => s + (n - host.latents[i]) ** 2, 0) / count;
+    assert.ok(Math.abs(loss - expected) < 1e-4, `${loss} vs ${expected}`);
+  });
+
+  test('conditioning frames carry no loss', () => {
+    const params = initParams(ditParamSpec(cfg), 0);
+    const mask = new Float32Array(batch * frames);
+    mask[0] = 1; // clip 0, frame 0 is given
+    const host = fixedBatch(2, mask);
+    const loss = ditLoss(params, cfg, toArrays(host)).item();
+    const perFrame = height * width * channels;
+    let sum = 0;
+    for (let i = 0; i < count; i++) if (i >= perFrame) sum += (host.noise[i] - host.latents[i]) ** 2;
+    assert.ok(Math.abs(loss - sum / (count - perFrame)) < 1e-4);
+  });
+
+  test('overfitting a batch of 4 clips drives the loss near zero', () => {
+    const host = fixedBatch(3);
+    const params = initParams(ditParamSpec(cfg), 0);
+    const trainer = adamTrainer((p, b: FlowBatch) => ditLoss(p, cfg, b), params, 1e-2);
+    const first = trainer.step(toArrays(host));
+    let last = first;
+    let steps = 1;
+    while (steps < 300 && last > 0.005 * first) {
+      last = trainer.step(toArrays(host));
+      steps++;
+    }
+    console.log(`DiT overfit: loss ${first.toFixed(3)} → ${last.toFixed(4)} in ${steps} steps`);
+    assert.ok(last < 0.01 * first, `loss ${first} → ${last} after ${steps} steps`);
+    tree.dispose(trainer.state);
+  });
+});

@@ -1,0 +1,178 @@
+// Round trips: frames → file → frames, for every output format, with PSNR reported and checked.
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { decodeVideo } from '../../src/media/decode.ts';
+import { encodeVideo } from '../../src/media/encode-video.ts';
+import { frameAt, type VideoFrames } from '../../src/media/frames.ts';
+import { gifDelaysCs, writeGif } from '../../src/media/gif.ts';
+import { writePngSequence } from '../../src/media/png.ts';
+import { probeMedia } from '../../src/media/probe.ts';
+import { psnr } from '../../src/media/psnr.ts';
+import { writeSpritesheet } from '../../src/media/spritesheet.ts';
+import { writeThumbnail } from '../../src/media/thumbnail.ts';
+import { tempFolder, worldLikeClip } from './fixtures.ts';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+before(async () => ({ dir, cleanup } = await tempFolder()));
+after(() => cleanup());
+
+function log(what: string, db: number): void {
+  process.stderr.write(`# PSNR ${what}: ${db.toFixed(2)} dB\n`);
+}
+
+/** The top-left width×height region of every frame of a (possibly padded) clip. */
+function cropTo(video: VideoFrames, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(video.frames * height * width * 3);
+  for (let f = 0; f < video.frames; f++) {
+    const frame = frameAt(video, f);
+    for (let y = 0; y < height; y++) {
+      out.set(
+        frame.subarray(y * video.width * 3, (y * video.width + width) * 3),
+        (f * height + y) * width * 3,
+      );
+    }
+  }
+  return out;
+}
+
+describe('MP4 (H.264)', () => {
+  for (const size of [64, 128]) {
+    test(`${size}x${size}: exact frame count and timing, 4:4:4 PSNR ≥ 35 dB, 4:2:0 near its chroma bound`, async () => {
+      const clip = worldLikeClip(size, size, 17, 8);
+      for (const chroma of ['420', '444'] as const) {
+        const out = join(dir, `world${size}-${chroma}.mp4`);
+        const encoded = await encodeVideo(clip, out, { format: 'mp4', chroma });
+        assert.equal(encoded.frames, 17);
+        const info = await probeMedia(out);
+        assert.equal(info.codec, 'h264');
+        assert.equal(info.frames, 17);
+        assert.equal(info.fps, 8);
+        assert.ok(Math.abs(info.durationS - 17 / 8) < 0.011, `duration ${info.durationS}`);
+        const decoded = await decodeVideo(out);
+        assert.equal(decoded.frames, 17);
+        // Resampling at the source rate must not move a single frame: timestamps are exactly k/8 s.
+        const resampled = await decodeVideo(out, { fps: 8 });
+        assert.deepEqual(resampled.pixels, decoded.pixels);
+        const db = psnr(clip.pixels, decoded.pixels);
+        log(`mp4 ${size}x${size} ${chroma}`, db);
+        // 4:2:0 halves colour resolution: on saturated 64x64 edges even lossless 4:2:0 gives ~29.8 dB.
+        assert.ok(db >= (chroma === '444' ? 35 : size === 64 ? 28.5 : 31.5), `PSNR ${db}`);
+      }
+    });
+  }
+
+  test('odd sizes are padded to even by repeating the last row/column, never a crash', async () => {
+    const clip = worldLikeClip(63, 47, 5, 10);
+    const out = join(dir, 'odd.mp4');
+    const encoded = await encodeVideo(clip, out, { format: 'mp4' });
+    assert.deepEqual([encoded.width, encoded.height], [64, 48]);
+    const decoded = await decodeVideo(out);
+    assert.deepEqual([decoded.width, decoded.height, decoded.frames], [64, 48, 5]);
+    assert.ok(psnr(clip.pixels, cropTo(decoded, 63, 47)) >= 28);
+  });
+
+  test('streams from a frame stream and refuses chunks that are not whole frames, leaving no file', async () => {
+    const out = join(dir, 'bad-chunk.mp4');
+    async function* chunks() {
+      yield new Uint8Array(10);
+    }
+    await assert.rejects(
+      encodeVideo({ width: 8, height: 8, fps: 8, chunks: chunks() }, out, { format: 'mp4' }),
+      {
+        name: 'UnsupportedMediaError',
+      },
+    );
+    const left = (await readdir(dir)).filter((f) => f.includes('bad-chunk'));
+    assert.deepEqual(left, []);
+  });
+});
+
+test('WebM (VP9) round trip, odd size kept', async () => {
+  const clip = worldLikeClip(65, 49, 9, 12);
+  const out = join(dir, 'clip.webm');
+  const encoded = await encodeVideo(clip, out, { format: 'webm' });
+  assert.deepEqual([encoded.width, encoded.height], [65, 49]);
+  const info = await probeMedia(out);
+  assert.deepEqual([info.codec, info.width, info.height, info.frames], ['vp9', 65, 49, 9]);
+  const decoded = await decodeVideo(out);
+  assert.equal(decoded.frames, 9);
+  const db = psnr(clip.pixels, decoded.pixels);
+  log('webm 65x49 420', db);
+  assert.ok(db >= 28);
+});
+
+test('GIF round trip: frame count, total length exact, colours close', async () => {
+  const clip = worldLikeClip(64, 64, 17, 8);
+  const out = join(dir, 'clip.gif');
+  await writeGif(clip, out);
+  const info = await probeMedia(out);
+  assert.equal(info.frames, 17);
+  assert.equal(
+    gifDelaysCs(17, 8).reduce((a, b) => a + b, 0),
+    Math.round((17 * 100) / 8),
+  );
+  const decoded = await decodeVideo(out);
+  assert.equal(decoded.frames, 17);
+  const db = psnr(clip.pixels, decoded.pixels);
+  log('gif 64x64', db);
+  assert.ok(db >= 30);
+});
+
+test('PNG sequence is lossless and indexed', async () => {
+  const clip = worldLikeClip(32, 24, 4, 8);
+  const out = join(dir, 'frames');
+  const { files } = await writePngSequence(clip, out);
+  assert.equal(files.length, 4);
+  const index = JSON.parse(await readFile(join(out, 'frames.json'), 'utf8'));
+  assert.equal(index.frames[2].timeS, 0.25);
+  for (let f = 0; f < 4; f++) {
+    const frame = await decodeVideo(join(out, files[f]!));
+    assert.deepEqual(frame.pixels, frameAt(clip, f));
+  }
+  await writePngSequence(worldLikeClip(32, 24, 2, 8), out); // replaces the folder whole
+  assert.equal((await readdir(out)).length, 3);
+});
+
+test('thumbnails: PNG exact, JPEG and WebP close', async () => {
+  const clip = worldLikeClip(64, 48, 5, 8);
+  const middle = frameAt(clip, 2);
+  for (const ext of ['png', 'jpg', 'webp']) {
+    const out = join(dir, `thumb.${ext}`);
+    const written = await writeThumbnail(clip, out);
+    assert.equal(written.frame, 2);
+    const decoded = await decodeVideo(out);
+    assert.equal(decoded.frames, 1);
+    const db = psnr(middle, decoded.pixels);
+    log(`thumbnail ${ext}`, db);
+    assert.ok(ext === 'png' ? db === Number.POSITIVE_INFINITY : db >= 30, `${ext} ${db}`);
+  }
+});
+
+test('spritesheet: grid PNG whose tiles are the sampled frames, JSON with times', async () => {
+  const clip = worldLikeClip(16, 12, 10, 5);
+  const out = join(dir, 'sheet.png');
+  const { index, indexFile } = await writeSpritesheet(clip, out, { maxTiles: 4 });
+  assert.deepEqual(
+    index.tiles.map((t) => [t.frame, t.timeS]),
+    [
+      [0, 0],
+      [3, 0.6],
+      [6, 1.2],
+      [9, 1.8],
+    ],
+  );
+  assert.deepEqual([index.columns, index.rows, index.width, index.height], [2, 2, 32, 24]);
+  assert.deepEqual(JSON.parse(await readFile(indexFile, 'utf8')), index);
+  const sheet = await decodeVideo(out);
+  const tile = index.tiles[3]!;
+  for (let y = 0; y < 12; y++) {
+    const row = sheet.pixels.subarray(
+      ((tile.y + y) * 32 + tile.x) * 3,
+      ((tile.y + y) * 32 + tile.x + 16) * 3,
+    );
+    assert.deepEqual(row, frameAt(clip, 9).subarray(y * 16 * 3, (y + 1) * 16 * 3));
+  }
+});
