@@ -2,6 +2,7 @@
 // (bad prompts, bad files, bad options) print one clear line and exit 2, bugs exit 1.
 import { Command, CommanderError } from 'commander';
 import { registerEvalCommands } from './eval.ts';
+import { registerGenerateCommands } from './generate.ts';
 import { registerMediaCommands } from './media.ts';
 import { registerTrainCommands } from './train.ts';
 import { registerWorldCommands } from './world.ts';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .description('Open text-to-video: generate, edit, train, evaluate and serve video models on a CPU.')
     .version(VERSION)
     .showHelpAfterError();
+  registerGenerateCommands(program);
   registerWorldCommands(program);
   registerEvalCommands(program);
   registerMediaCommands(program);

@@ -30,6 +30,8 @@ export interface SampleOptions {
   conditionLatents?: Float32Array;
   /** 1 where a value is given clean, per latent value (expand a per-frame mask with `frameMaskToValues`). */
   conditionMask?: Float32Array;
+  /** Where the path starts, in (0, 1]: below 1 the noise argument is already x_t at that time (SDEdit). */
+  startTime?: number;
   /** Called after every step with the percentage done (0–100). */
   onProgress?: (percent: number) => void;
 }
@@ -101,7 +103,9 @@ function step(x: Float32Array, velocity: Float32Array, dt: number): Float32Array
 export async function sample(opts: SampleOptions): Promise<Float32Array> {
   const { noise, denoise, steps, method = 'euler', guidanceScale = 1, onProgress } = opts;
   const { conditionLatents, conditionMask } = opts;
-  const times = timeSchedule(steps, opts.schedule ?? 'shifted', opts.shift ?? 3);
+  const times = timeSchedule(steps, opts.schedule ?? 'shifted', opts.shift ?? 3).map(
+    (t) => t * (opts.startTime ?? 1),
+  );
   let x: Float32Array = noise.slice();
   keepConditioningClean(x, conditionLatents, conditionMask);
   for (let i = 0; i < steps; i++) {

@@ -1,0 +1,93 @@
+// `kinema generate PROMPT -o out.mp4`: text → video with the shipped weights (or --weights).
+import { type Command, Option } from 'commander';
+import { GenerationError, VideoPipeline, validShape } from '../pipeline/generate.ts';
+import { OUTPUT_FORMATS, type OutputFormat, writeOutput } from '../pipeline/output.ts';
+import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
+import { createProgressBar } from './progress.ts';
+
+const int = (v: string) => Number.parseInt(v, 10);
+
+export function parseSize(size: string): { width: number; height: number } {
+  const match = /^(\d+)x(\d+)$/.exec(size.trim());
+  if (!match) throw new GenerationError(`size must look like WIDTHxHEIGHT (e.g. 64x64), got "${size}"`);
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+export function registerGenerateCommands(program: Command): void {
+  program
+    .command('generate')
+    .description('generate a video from a text prompt')
+    .argument('<prompt>', 'what the video shows, e.g. "a red ball moves to the right on a blue background"')
+    .requiredOption(
+      '-o, --out <file>',
+      'output: .mp4, .webm, .gif, .png (spritesheet, or a still with --frames 1), or a folder of PNG frames',
+    )
+    .option('--seed <n>', 'random seed: the same seed and settings give the same video', int, 0)
+    .option('--steps <n>', 'sampling steps', int, 24)
+    .option('--guidance <scale>', 'classifier-free guidance scale (1 = off)', Number.parseFloat, 4)
+    .addOption(new Option('--sampler <name>', 'ODE sampler').choices(['euler', 'heun']).default('euler'))
+    .option('--size <WxH>', 'frame size (sides rounded to the model grid)', '64x64')
+    .option('--frames <n>', 'number of frames (1 + 2k; 1 makes a still image)', int)
+    .option('--seconds <s>', 'duration in seconds (instead of --frames)', Number.parseFloat)
+    .option('--fps <n>', 'frames per second', Number.parseFloat, 8)
+    .option('--negative <prompt>', 'negative prompt: what to steer away from')
+    .addOption(
+      new Option('--format <format>', 'output format (default: from the file name)').choices([
+        ...OUTPUT_FORMATS,
+      ]),
+    )
+    .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
+    .option('--json', 'print a JSON summary instead of progress', false)
+    .action(async (prompt: string, opts) => {
+      const pipeline = await VideoPipeline.load(opts.weights);
+      const { width, height } = parseSize(opts.size);
+      const frames =
+        opts.frames ?? (opts.seconds !== undefined ? Math.round(opts.seconds * opts.fps) + 1 : 17);
+      const shape = validShape(pipeline.model, width, height, frames);
+      const notes: string[] = [];
+      if (shape.width !== width || shape.height !== height)
+        notes.push(`size rounded to ${shape.width}x${shape.height}`);
+      if (shape.frames !== frames) notes.push(`frames rounded to ${shape.frames}`);
+      for (const note of notes) process.stderr.write(`kinema: ${note}\n`);
+      const bar = createProgressBar('generate', 100, process.stderr, { quiet: opts.json });
+      const started = performance.now();
+      const video = await pipeline.generate({
+        prompt,
+        negativePrompt: opts.negative,
+        seed: opts.seed,
+        steps: opts.steps,
+        guidanceScale: opts.guidance,
+        sampler: opts.sampler,
+        ...shape,
+        fps: opts.fps,
+        onProgress: (percent) => bar.update(Math.round(percent)),
+      });
+      bar.finish();
+      if (video.unknownWords.length > 0) {
+        process.stderr.write(
+          `kinema: warning: the model does not know these words and ignored them: ${video.unknownWords.join(', ')}\n`,
+        );
+      }
+      const written = await writeOutput(video, opts.out, opts.format as OutputFormat | undefined);
+      const seconds = (performance.now() - started) / 1000;
+      const summary = {
+        output: written.path,
+        format: written.format,
+        prompt,
+        seed: opts.seed,
+        width: video.width,
+        height: video.height,
+        frames: video.frames,
+        fps: video.fps,
+        model: video.modelId,
+        unknownWords: video.unknownWords,
+        seconds: Number(seconds.toFixed(2)),
+      };
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else
+        process.stderr.write(
+          `kinema: wrote ${written.path} (${video.width}x${video.height}, ${video.frames} frames) in ${seconds.toFixed(1)} s\n`,
+        );
+      await pipeline.dispose();
+    });
+}

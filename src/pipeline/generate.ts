@@ -1,0 +1,224 @@
+// Text → video: the one function every surface (CLI, API, web page) calls to make a clip.
+//
+//   prompt ─tokenize─▶ caption ids ─┐
+//   seed ─▶ noise latents ──────────┴─▶ sampler (DiT in ONNX Runtime, CFG) ─▶ latents ─▶ decoder ─▶ frames
+//
+// Conditioning frames (image-to-video, extension, loops, connecting clips) and a start time below
+// 1 (SDEdit-style editing) enter through the same call, so one model does all of it.
+import { frameMaskToValues, type SamplerMethod, sample } from '../diffusion/samplers.ts';
+import { ensureJax } from '../engine/jax.ts';
+import { latentFrameCount, pixelFrameCount } from '../models/autoencoder.ts';
+import { tokenizeBatch } from '../models/text.ts';
+import { Rng } from '../nn/init.ts';
+import { AutoencoderSession, DenoiserSession, type LatentShape } from './sessions.ts';
+import { DEFAULT_WEIGHTS, loadModel, type ModelBundle } from './weights.ts';
+
+export interface GenerateRequest {
+  prompt: string;
+  /** What the video should not look like: replaces the null caption in guidance. */
+  negativePrompt?: string;
+  seed: number;
+  /** Sampling steps (each one or two DiT evaluations, two with guidance). */
+  steps: number;
+  guidanceScale: number;
+  sampler: SamplerMethod;
+  width: number;
+  height: number;
+  /** Pixel frames; rounded to the model's 1 + 2k grid. */
+  frames: number;
+  fps: number;
+  /** RGB uint8 frames (frames, height, width, 3) to keep: their latent frames are given clean. */
+  conditionPixels?: Uint8Array;
+  /** For each latent frame, 1 if it comes from `conditionPixels`. */
+  conditionLatentMask?: Float32Array;
+  /** Start time of the flow in (0, 1]: below 1, the sampler starts from `conditionPixels` noised to t (SDEdit). */
+  startTime?: number;
+  onProgress?: (percent: number) => void;
+}
+
+export interface GeneratedVideo {
+  /** RGB uint8, (frames, height, width, 3). */
+  pixels: Uint8Array;
+  frames: number;
+  width: number;
+  height: number;
+  fps: number;
+  /** Prompt words the model has never seen (they were ignored). */
+  unknownWords: string[];
+  modelId: string;
+}
+
+export class GenerationError extends Error {
+  override name = 'GenerationError';
+  static readonly userError = true;
+}
+
+/** The spatial grid a size must fit: autoencoder patch × DiT patch. */
+export function sizeMultiple(model: ModelBundle): number {
+  return model.preset.autoencoder.patchSize * model.preset.dit.patch[1];
+}
+
+/** Nearest valid size and frame count for a request, so callers can report what changes. */
+export function validShape(model: ModelBundle, width: number, height: number, frames: number) {
+  const m = sizeMultiple(model);
+  const round = (v: number) => Math.max(m, Math.round(v / m) * m);
+  const temporal = model.preset.autoencoder.temporalPatch;
+  const k = Math.max(0, Math.round((frames - 1) / temporal));
+  return { width: round(width), height: round(height), frames: 1 + temporal * k };
+}
+
+export class VideoPipeline {
+  private readonly denoisers = new Map<string, DenoiserSession>();
+  private readonly decoders = new Map<string, AutoencoderSession>();
+  private readonly encoders = new Map<string, AutoencoderSession>();
+
+  private constructor(readonly model: ModelBundle) {}
+
+  static async load(weights: string = DEFAULT_WEIGHTS): Promise<VideoPipeline> {
+    await ensureJax();
+    return new VideoPipeline(await loadModel(weights));
+  }
+
+  static fromModel(model: ModelBundle): VideoPipeline {
+    return new VideoPipeline(model);
+  }
+
+  latentShape(width: number, height: number, frames: number): LatentShape {
+    const ae = this.model.preset.autoencoder;
+    return [latentFrameCount(ae, frames), height / ae.patchSize, width / ae.patchSize, ae.latentChannels];
+  }
+
+  async generate(request: GenerateRequest): Promise<GeneratedVideo> {
+    await ensureJax();
+    const { width, height, frames } = request;
+    const fixed = validShape(this.model, width, height, frames);
+    if (fixed.width !== width || fixed.height !== height || fixed.frames !== frames) {
+      throw new GenerationError(
+        `size ${width}x${height}x${frames} does not fit the model's grid; nearest valid: ${fixed.width}x${fixed.height}x${fixed.frames} (sides multiples of ${sizeMultiple(this.model)}, frames 1 + ${this.model.preset.autoencoder.temporalPatch}k)`,
+      );
+    }
+    const shape = this.latentShape(width, height, frames);
+    const perFrame = shape[1] * shape[2] * shape[3];
+    const count = shape[0] * perFrame;
+    const denoiser = await this.denoiser(shape);
+    const tokenizer = this.model.tokenizer;
+    const caption = tokenizeBatch(tokenizer, [request.prompt], tokenizer.maxLength);
+    const negative = request.negativePrompt
+      ? tokenizeBatch(tokenizer, [request.negativePrompt], tokenizer.maxLength)
+      : undefined;
+
+    // Conditioning: encode the given pixels once; the mask says which latent frames are kept.
+    let conditionLatents: Float32Array = new Float32Array(count);
+    const conditionFrames = request.conditionLatentMask ?? new Float32Array(shape[0]);
+    if (request.conditionPixels)
+      conditionLatents = await this.encodePixels(request.conditionPixels, width, height, frames);
+
+    const rng = new Rng(request.seed);
+    const noise = new Float32Array(count);
+    for (let i = 0; i < count; i++) noise[i] = rng.normal();
+    const startTime = request.startTime ?? 1;
+    if (!(startTime > 0 && startTime <= 1))
+      throw new GenerationError(`start time must be in (0, 1], got ${startTime}`);
+
+    const denoise = (latents: Float32Array, t: number, conditional: boolean) => {
+      const useNegative = !conditional && negative;
+      const ids = conditional ? caption : (negative ?? caption);
+      return denoiser.run({
+        latents,
+        timestep: Float32Array.of(t),
+        captionIds: ids.ids,
+        captionMask: ids.mask,
+        captionKeep: Float32Array.of(conditional || useNegative ? 1 : 0),
+        conditionLatents,
+        conditionMask: conditionFrames,
+      });
+    };
+    // SDEdit: the path starts at x_s = (1 − s)·x0 + s·noise instead of pure noise, and the sampler
+    // walks the schedule rescaled to [0, s], so `steps` always means the steps actually taken.
+    let start: Float32Array = noise;
+    if (startTime < 1) {
+      if (!request.conditionPixels) throw new GenerationError('editing (start time < 1) needs input frames');
+      start = new Float32Array(count);
+      for (let i = 0; i < count; i++)
+        start[i] = (1 - startTime) * conditionLatents[i]! + startTime * noise[i]!;
+    }
+    const latents = await sample({
+      noise: start,
+      denoise,
+      steps: request.steps,
+      method: request.sampler,
+      guidanceScale: request.guidanceScale,
+      conditionLatents,
+      conditionMask: frameMaskToValues(conditionFrames, perFrame),
+      onProgress: request.onProgress,
+      startTime,
+    });
+    const pixels = await this.decodeLatents(latents, shape);
+    return {
+      pixels,
+      frames,
+      width,
+      height,
+      fps: request.fps,
+      unknownWords: caption.unknown[0] ?? [],
+      modelId: this.model.id,
+    };
+  }
+
+  /** Pixels (frames, height, width, 3) uint8 → scaled latents (F, h, w, C). */
+  async encodePixels(
+    pixels: Uint8Array,
+    width: number,
+    height: number,
+    frames: number,
+  ): Promise<Float32Array> {
+    const key = `${frames}x${height}x${width}`;
+    let encoder = this.encoders.get(key);
+    if (!encoder) {
+      encoder = await AutoencoderSession.create(this.model, 'encode', [1, frames, height, width, 3]);
+      this.encoders.set(key, encoder);
+    }
+    const input = new Float32Array(pixels.length);
+    for (let i = 0; i < pixels.length; i++) input[i] = pixels[i]! / 127.5 - 1;
+    const latents = await encoder.run(input);
+    for (let i = 0; i < latents.length; i++) latents[i] *= this.model.latentScale;
+    return latents;
+  }
+
+  /** Scaled latents → RGB uint8 frames. */
+  async decodeLatents(latents: Float32Array, shape: LatentShape): Promise<Uint8Array> {
+    const key = shape.join('x');
+    let decoder = this.decoders.get(key);
+    if (!decoder) {
+      decoder = await AutoencoderSession.create(this.model, 'decode', [1, ...shape]);
+      this.decoders.set(key, decoder);
+    }
+    const unscaled = new Float32Array(latents.length);
+    for (let i = 0; i < latents.length; i++) unscaled[i] = latents[i]! / this.model.latentScale;
+    const out = await decoder.run(unscaled);
+    const pixels = new Uint8Array(out.length);
+    for (let i = 0; i < out.length; i++)
+      pixels[i] = Math.max(0, Math.min(255, Math.round((out[i]! + 1) * 127.5)));
+    return pixels;
+  }
+
+  private async denoiser(shape: LatentShape): Promise<DenoiserSession> {
+    const key = shape.join('x');
+    let session = this.denoisers.get(key);
+    if (!session) {
+      session = await DenoiserSession.create(this.model, 1, shape);
+      this.denoisers.set(key, session);
+    }
+    return session;
+  }
+
+  /** Pixel frames that a number of latent frames decodes to. */
+  pixelFrames(latentFrames: number): number {
+    return pixelFrameCount(this.model.preset.autoencoder, latentFrames);
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of [...this.denoisers.values(), ...this.decoders.values(), ...this.encoders.values()])
+      await s.dispose();
+  }
+}

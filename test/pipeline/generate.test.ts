@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { probeMedia } from '../../src/media/probe.ts';
+import { GenerationError, VideoPipeline, validShape } from '../../src/pipeline/generate.ts';
+import { writeOutput } from '../../src/pipeline/output.ts';
+import { loadModel, saveModel, WeightsError } from '../../src/pipeline/weights.ts';
+import { tinyModel } from './_tinyModel.ts';
+
+const request = {
+  prompt: 'a red ball moves to the right',
+  seed: 7,
+  steps: 3,
+  guidanceScale: 2,
+  sampler: 'euler' as const,
+  width: 16,
+  height: 16,
+  frames: 5,
+  fps: 8,
+};
+
+test('the same seed and settings give identical frames; another seed does not', async () => {
+  const pipeline = VideoPipeline.fromModel(await tinyModel());
+  const a = await pipeline.generate(request);
+  const b = await pipeline.generate(request);
+  const c = await pipeline.generate({ ...request, seed: 8 });
+  assert.equal(a.pixels.length, 5 * 16 * 16 * 3);
+  assert.deepEqual(a.pixels, b.pixels);
+  assert.notDeepEqual(a.pixels, c.pixels);
+  await pipeline.dispose();
+});
+
+test('unknown prompt words are reported, and sizes off the grid are refused with the nearest valid one', async () => {
+  const pipeline = VideoPipeline.fromModel(await tinyModel());
+  const video = await pipeline.generate({ ...request, prompt: 'a red zeppelin moves to the right' });
+  assert.deepEqual(video.unknownWords, ['zeppelin']);
+  await assert.rejects(
+    () => pipeline.generate({ ...request, width: 20 }),
+    (e: unknown) => {
+      return e instanceof GenerationError && /nearest valid: 24x16x5/.test(e.message);
+    },
+  );
+  assert.deepEqual(validShape(pipeline.model, 63, 30, 16), { width: 64, height: 32, frames: 17 });
+  await pipeline.dispose();
+});
+
+test('weights round-trip through fp16 safetensors and a written MP4 probes with the right size', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-weights-'));
+  try {
+    const model = await tinyModel();
+    await saveModel(join(dir, 'kinema.safetensors'), model);
+    const loaded = await loadModel(join(dir, 'kinema.safetensors'));
+    assert.deepEqual(loaded.tokenizer, model.tokenizer);
+    const name = Object.keys(model.dit)[0]!;
+    const before = model.dit[name]!.data;
+    const after = loaded.dit[name]!.data;
+    for (let i = 0; i < before.length; i++)
+      assert.ok(Math.abs(before[i]! - after[i]!) <= 1e-3 * Math.max(1, Math.abs(before[i]!)));
+    const pipeline = await VideoPipeline.load(join(dir, 'kinema.safetensors'));
+    const video = await pipeline.generate(request);
+    const written = await writeOutput(video, join(dir, 'out.mp4'));
+    const info = await probeMedia(written.path);
+    assert.equal(info.width, 16);
+    assert.equal(info.frames, 5);
+    await pipeline.dispose();
+    await assert.rejects(() => loadModel(join(dir, 'missing.safetensors')), WeightsError);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
