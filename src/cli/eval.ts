@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { scoreClip } from '../eval/oracle.ts';
+import { runSuite } from '../eval/suite.ts';
+import { VideoPipeline } from '../pipeline/generate.ts';
+import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
 import { parseSpec, type SceneSpec } from '../world/spec.ts';
+import { createProgressBar } from './progress.ts';
 
 /** The frames folder or spec file cannot be used. */
 export class EvalInputError extends Error {
@@ -77,6 +81,49 @@ export function registerEvalCommands(program: Command): void {
       }
       for (const [dim, score] of Object.entries(report.scores)) {
         process.stdout.write(`${dim.padEnd(12)} ${score === null ? 'n/a' : score.toFixed(3)}\n`);
+      }
+      process.stdout.write(`${'overall'.padEnd(12)} ${report.overall.toFixed(3)}\n`);
+    });
+  evalCmd
+    .command('suite')
+    .description('Generate videos for held-out world prompts and score them with the oracle.')
+    .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
+    .option('--count <n>', 'number of prompts', '200')
+    .option('--level <n>', 'curriculum level the prompts are drawn from (see src/train/curriculum.ts)', '0')
+    .option('--size <WxH>', 'frame size', '64x64')
+    .option('--frames <n>', 'frames per clip', '17')
+    .option('--steps <n>', 'sampling steps', '24')
+    .option('--guidance <scale>', 'guidance scale', '4')
+    .option('--caption <style>', 'prompt style: short or detailed', 'detailed')
+    .option('--json', 'print the aggregate as JSON')
+    .action(async (opts) => {
+      const [width, height] = String(opts.size).split('x').map(Number);
+      const count = Number(opts.count);
+      if (!(count >= 1) || !width || !height) throw new EvalInputError('--count and --size must be positive');
+      if (opts.caption !== 'short' && opts.caption !== 'detailed')
+        throw new EvalInputError('--caption is short or detailed');
+      const pipeline = await VideoPipeline.load(opts.weights);
+      const bar = createProgressBar('eval', count, process.stderr, { quiet: Boolean(opts.json) });
+      const report = await runSuite(pipeline, {
+        count,
+        level: Number(opts.level),
+        width,
+        height,
+        frames: Number(opts.frames),
+        fps: 8,
+        steps: Number(opts.steps),
+        guidanceScale: Number(opts.guidance),
+        captionStyle: opts.caption,
+        onClip: (i) => bar.update(i + 1),
+      });
+      bar.finish();
+      await pipeline.dispose();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      for (const [dim, { mean, count: n }] of Object.entries(report.dimensions)) {
+        process.stdout.write(`${dim.padEnd(12)} ${mean === null ? 'n/a' : mean.toFixed(3)}  (${n} clips)\n`);
       }
       process.stdout.write(`${'overall'.padEnd(12)} ${report.overall.toFixed(3)}\n`);
     });

@@ -5,6 +5,7 @@ import { registerEvalCommands } from './eval.ts';
 import { registerGenerateCommands } from './generate.ts';
 import { registerMediaCommands } from './media.ts';
 import { registerTrainCommands } from './train.ts';
+import { registerWeightsCommands } from './weights.ts';
 import { registerWorldCommands } from './world.ts';
 
 export const VERSION = '0.1.0';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerEvalCommands(program);
   registerMediaCommands(program);
   registerTrainCommands(program);
+  registerWeightsCommands(program);
   return program;
 }
 

@@ -1,0 +1,71 @@
+// The evaluation suite: held-out world prompts → the model's videos → the oracle's scores.
+//
+// Prompts are detailed captions of curriculum scenes whose seeds come from their own stream
+// ("eval:<i>"), apart from the training clips' ("clip:<step>:<i>"); the two streams are hashed
+// into 2^31 seeds, so an overlap is possible in principle but vanishingly rare. The scene spec
+// behind each prompt is what the oracle checks the generated frames against.
+
+import { Rng } from '../nn/init.ts';
+import type { GenerateRequest, VideoPipeline } from '../pipeline/generate.ts';
+import { curriculumScene } from '../train/curriculum.ts';
+import { captionScene } from '../world/captions.ts';
+import type { SceneSpec } from '../world/spec.ts';
+import { type Aggregate, aggregate } from './aggregate.ts';
+import { type ClipReport, scoreClip } from './oracle.ts';
+
+export interface SuiteOptions {
+  count: number;
+  level: number;
+  width: number;
+  height: number;
+  frames: number;
+  fps: number;
+  steps: number;
+  guidanceScale: number;
+  /** Which caption the prompt is: the detailed one names everything the oracle checks. */
+  captionStyle: 'short' | 'detailed';
+  onClip?: (index: number, report: ClipReport) => void;
+}
+
+export interface EvalPrompt {
+  seed: number;
+  prompt: string;
+  spec: SceneSpec;
+}
+
+export function evalPrompts(
+  opts: Pick<SuiteOptions, 'count' | 'level' | 'width' | 'height' | 'frames' | 'fps' | 'captionStyle'>,
+): EvalPrompt[] {
+  return Array.from({ length: opts.count }, (_, i) => {
+    const seed = (Rng.derive(0, `eval:${i}`).uniform() * 2 ** 31) >>> 0;
+    const spec = curriculumScene(seed, opts.level, opts);
+    return { seed, prompt: captionScene(spec, seed)[opts.captionStyle], spec };
+  });
+}
+
+export interface SuiteReport extends Aggregate {
+  level: number;
+  captionStyle: string;
+  settings: Omit<GenerateRequest, 'prompt' | 'seed'>;
+}
+
+export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Promise<SuiteReport> {
+  const settings = {
+    steps: opts.steps,
+    guidanceScale: opts.guidanceScale,
+    sampler: 'euler' as const,
+    width: opts.width,
+    height: opts.height,
+    frames: opts.frames,
+    fps: opts.fps,
+  };
+  const reports: ClipReport[] = [];
+  const prompts = evalPrompts(opts);
+  for (const [i, { seed, prompt, spec }] of prompts.entries()) {
+    const video = await pipeline.generate({ ...settings, prompt, seed });
+    const report = scoreClip(spec, video.pixels, { seed });
+    reports.push(report);
+    opts.onClip?.(i, report);
+  }
+  return { ...aggregate(reports), level: opts.level, captionStyle: opts.captionStyle, settings };
+}
