@@ -24,7 +24,11 @@ if (existsSync('node_modules/better-sqlite3') && !sqliteWorks()) {
   console.log('setup: building better-sqlite3 from source (about a minute)');
   const bundledGyp = join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
   const gyp = existsSync(bundledGyp) ? [process.execPath, bundledGyp] : ['npx', '--yes', 'node-gyp'];
-  execFileSync(gyp[0], [...gyp.slice(1), 'rebuild', '--release'], {
+  // node-gyp alone would download Node's headers; npm's `nodedir` (set on our machines) points
+  // at the ones installed with Node.
+  const nodedir = execFileSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).trim();
+  const headers = nodedir && nodedir !== 'undefined' && nodedir !== 'null' ? [`--nodedir=${nodedir}`] : [];
+  execFileSync(gyp[0], [...gyp.slice(1), 'rebuild', '--release', ...headers], {
     cwd: 'node_modules/better-sqlite3',
     stdio: 'inherit',
   });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Kinema needs on a fresh Debian machine: npm packages (without the
 # install scripts that download from outside the npm registry) and, with --test, the
-# Debian packages the test suite uses (Chromium for browser tests, Redis for the queue).
+# Debian packages the test suite uses (Chromium for browser tests, Redis for the queue,
+# opencv-doc for its real sample footage and photos).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,7 @@ for arg in "$@"; do
 done
 
 apt_packages=(fonts-dejavu-core)
-if [ "$with_test" = 1 ]; then apt_packages+=(chromium redis-server); fi
+if [ "$with_test" = 1 ]; then apt_packages+=(chromium redis-server opencv-doc); fi
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

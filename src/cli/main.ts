@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { registerEvalCommands } from './eval.ts';
 import { registerGenerateCommands } from './generate.ts';
 import { registerMediaCommands } from './media.ts';
+import { registerServeCommands } from './serve.ts';
 import { registerTrainCommands } from './train.ts';
+import { registerVerifyCommands } from './verify.ts';
 import { registerWeightsCommands } from './weights.ts';
 import { registerWorldCommands } from './world.ts';
 
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerMediaCommands(program);
   registerTrainCommands(program);
   registerWeightsCommands(program);
+  registerServeCommands(program);
+  registerVerifyCommands(program);
   return program;
 }
 

@@ -1,0 +1,28 @@
+// What the pipeline calls on every output's frames before encoding: the visible label (unless the
+// operator turned it off) and then the invisible watermark carrying the output's payload.
+import { createHash } from 'node:crypto';
+import type { RgbFrames } from './frames.ts';
+import { DEFAULT_WATERMARK_KEY, embedWatermark } from './invisibleWatermark.ts';
+import { applyVisibleWatermark } from './visibleWatermark.ts';
+
+/** Operator settings; deliberately not part of any request. */
+export interface MarkingConfig {
+  visibleWatermark: boolean;
+  watermarkKey: string;
+}
+
+export const DEFAULT_MARKING: MarkingConfig = { visibleWatermark: true, watermarkKey: DEFAULT_WATERMARK_KEY };
+
+/** The 32-bit watermark payload for an output id: the first 4 bytes of its SHA-256. */
+export function watermarkPayloadFor(outputId: string): number {
+  return createHash('sha256').update(outputId).digest().readUInt32BE(0);
+}
+
+export function markFrames(
+  video: RgbFrames,
+  outputId: string,
+  config: MarkingConfig = DEFAULT_MARKING,
+): RgbFrames {
+  const labelled = config.visibleWatermark ? applyVisibleWatermark(video) : video;
+  return embedWatermark(labelled, watermarkPayloadFor(outputId), config.watermarkKey);
+}

@@ -1,0 +1,144 @@
+// Test stacks: a real API server on 127.0.0.1, a real queue (SQLite file or a redis-server this
+// file starts), real workers running the world generator.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../src/server/app.ts';
+import { openBackend } from '../../src/server/backend.ts';
+import type { AppOptions } from '../../src/server/context.ts';
+import { listen, type RunningServer } from '../../src/server/httpServer.ts';
+import { DEFAULT_LIMITS } from '../../src/server/limits.ts';
+import type { QueueTiming } from '../../src/server/queue/queue.ts';
+import { DataDir } from '../../src/server/storage.ts';
+import { VideoWorker } from '../../src/server/worker.ts';
+import { WorldGenerator } from '../../src/server/worldGenerator.ts';
+
+export const FAST_TIMING: QueueTiming = {
+  leaseMs: 1500,
+  maxAttempts: 3,
+  pollMs: 100,
+  retryDelayMs: 100,
+  retentionS: 3600,
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RedisServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A throwaway redis-server on a free loopback port, nothing saved to disk. */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
+  });
+  child.stdout!.resume();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface Stack {
+  url: string;
+  apiKey: string;
+  dataDir: string;
+  options: AppOptions;
+  server: RunningServer;
+  workers: VideoWorker[];
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  queueUrl?: string;
+  workers?: number;
+  timing?: QueueTiming;
+  auth?: boolean;
+  rateLimitPerMinute?: number;
+  limits?: Partial<AppOptions['limits']>;
+  /** Reuse a data folder (restart tests); it is then left in place on close. */
+  dataDir?: string;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'kinema-serve-')));
+  const data = new DataDir(dataDir);
+  await data.init();
+  const backend = openBackend(opts.queueUrl, dataDir, opts.timing ?? FAST_TIMING);
+  const generator = new WorldGenerator({ maxNativeSide: 64 });
+  const { secret } = await backend.keys.create('test');
+  const options: AppOptions = {
+    queue: backend.queue,
+    data,
+    keys: opts.auth === false ? null : backend.keys,
+    idempotency: backend.idempotency,
+    models: generator.models,
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    rateLimit: opts.rateLimitPerMinute ? { requestsPerMinute: opts.rateLimitPerMinute } : null,
+  };
+  const server = await listen(createApp(options), 0);
+  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => {
+    const worker = new VideoWorker({ queue: backend.queue, data, generator, workerId: `test-${i}` });
+    worker.start();
+    return worker;
+  });
+  return {
+    url: server.url,
+    apiKey: secret,
+    dataDir,
+    options,
+    server,
+    workers,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.stop(5000)));
+      await server.close();
+      await backend.queue.close();
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor<T>(
+  what: string,
+  poll: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await poll();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
