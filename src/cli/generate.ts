@@ -1,8 +1,10 @@
 // `kinema generate PROMPT -o out.mp4`: text → video with the shipped weights (or --weights).
 import { type Command, Option } from 'commander';
 import { GenerationError, VideoPipeline, validShape } from '../pipeline/generate.ts';
+import { LOCAL_IDENTITY_NOTICE, operatorSettingsFromEnv, provenanceFor } from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, writeOutput } from '../pipeline/output.ts';
 import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
+import { assertPromptAllowed } from '../safety/policy.ts';
 import { createProgressBar } from './progress.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -39,6 +41,9 @@ export function registerGenerateCommands(program: Command): void {
     .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
     .option('--json', 'print a JSON summary instead of progress', false)
     .action(async (prompt: string, opts) => {
+      // Refuse before any compute is spent.
+      assertPromptAllowed(prompt);
+      if (opts.negative) assertPromptAllowed(opts.negative);
       const pipeline = await VideoPipeline.load(opts.weights);
       const { width, height } = parseSize(opts.size);
       const frames =
@@ -68,10 +73,21 @@ export function registerGenerateCommands(program: Command): void {
           `kinema: warning: the model does not know these words and ignored them: ${video.unknownWords.join(', ')}\n`,
         );
       }
-      const written = await writeOutput(video, opts.out, opts.format as OutputFormat | undefined);
+      const { provenance, identityCreated } = provenanceFor(operatorSettingsFromEnv(), {
+        prompt,
+        modelId: video.modelId,
+        action: 'generate',
+      });
+      if (identityCreated) process.stderr.write(`kinema: ${LOCAL_IDENTITY_NOTICE}\n`);
+      const written = await writeOutput(video, opts.out, {
+        format: opts.format as OutputFormat | undefined,
+        provenance,
+      });
       const seconds = (performance.now() - started) / 1000;
       const summary = {
         output: written.path,
+        id: provenance.outputId,
+        signed: written.signed,
         format: written.format,
         prompt,
         seed: opts.seed,

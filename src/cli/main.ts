@@ -1,6 +1,7 @@
 // The `kinema` command. Each stage registers its own subcommands; errors that users cause
 // (bad prompts, bad files, bad options) print one clear line and exit 2, bugs exit 1.
 import { Command, CommanderError } from 'commander';
+import { registerEditCommands } from './edit.ts';
 import { registerEvalCommands } from './eval.ts';
 import { registerGenerateCommands } from './generate.ts';
 import { registerMediaCommands } from './media.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerGenerateCommands(program);
+  registerEditCommands(program);
   registerWorldCommands(program);
   registerEvalCommands(program);
   registerMediaCommands(program);

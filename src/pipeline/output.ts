@@ -1,12 +1,20 @@
 // Writing a generated video in the format a user asked for. Every output path of Kinema goes
-// through `writeOutput`, so provenance (watermarks, C2PA) is applied in one place.
-import { extname } from 'node:path';
+// through `writeOutput`, so provenance is applied in one place: the frames get the visible and
+// the invisible watermark before encoding, each written file gets a signed C2PA manifest, and
+// the audit log gets a record with the files' hashes.
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import { encodeVideo } from '../media/encode-video.ts';
 import type { VideoFrames } from '../media/frames.ts';
 import { writeGif } from '../media/gif.ts';
 import { writePngSequence } from '../media/png.ts';
 import { writeSpritesheet } from '../media/spritesheet.ts';
 import { writeThumbnail } from '../media/thumbnail.ts';
+import { type ManifestInfo, signFile } from '../provenance/c2pa.ts';
+import type { SigningIdentity } from '../provenance/identity.ts';
+import { type MarkingConfig, markFrames, watermarkPayloadFor } from '../provenance/mark.ts';
+import type { AuditLog } from '../safety/audit.ts';
 
 export const OUTPUT_FORMATS = ['mp4', 'webm', 'gif', 'png', 'spritesheet', 'jpeg', 'webp'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -28,44 +36,149 @@ export function formatOfPath(out: string, frames: number): OutputFormat {
   );
 }
 
+/** What provenance an output carries. Marking and identity are the operator's, never a request's. */
+export interface Provenance {
+  outputId: string;
+  prompt: string;
+  modelId: string;
+  marking: MarkingConfig;
+  identity: SigningIdentity;
+  /** Operator opt-in: store the prompt itself in the manifest, not only its hash. */
+  includePrompt?: boolean;
+  /** For edits, extensions and remixes: the earlier output file and its id. */
+  derivation?: ManifestInfo['derivation'] & { parentOutputId?: string };
+  audit?: { log: AuditLog; keyId: string | null; action: string };
+}
+
 export interface WrittenOutput {
   path: string;
   format: OutputFormat;
-  bytes?: number;
+  /** Every media file written (one, or one per frame for a PNG folder). */
+  files: string[];
+  /** Whether each file carries a C2PA manifest (WebM cannot: the C2PA library does not support it). */
+  signed: boolean;
 }
+
+// C2PA signing reads one file and writes another: media go to a hidden temporary name first.
+const SIGNABLE = new Set<OutputFormat>(['mp4', 'gif', 'png', 'spritesheet', 'jpeg']);
 
 export async function writeOutput(
   video: VideoFrames,
   out: string,
-  format?: OutputFormat,
+  options: { format?: OutputFormat; provenance?: Provenance } = {},
 ): Promise<WrittenOutput> {
-  const chosen = format ?? formatOfPath(out, video.frames);
-  switch (chosen) {
+  const format = options.format ?? formatOfPath(out, video.frames);
+  const provenance = options.provenance;
+  const frames = provenance
+    ? { ...video, ...markFrames(video, provenance.outputId, provenance.marking) }
+    : video;
+  const signed = Boolean(provenance) && SIGNABLE.has(format);
+  const target =
+    signed && format !== 'png'
+      ? join(dirname(out), `.${randomBytes(4).toString('hex')}.${basename(out)}`)
+      : out;
+
+  let written: { path: string; files: string[] };
+  try {
+    written = await writeMedia(frames, target, format);
+    if (provenance && signed) {
+      const info: ManifestInfo = {
+        outputId: provenance.outputId,
+        model: { id: provenance.modelId },
+        prompt: provenance.prompt,
+        includePrompt: provenance.includePrompt,
+        derivation: provenance.derivation,
+      };
+      written = await signWritten(written, out, format, info, provenance.identity);
+    }
+  } finally {
+    if (target !== out) await rm(target, { force: true });
+  }
+  if (provenance?.audit) {
+    const hashes = await Promise.all(
+      written.files.map(async (f) =>
+        createHash('sha256')
+          .update(await readFile(f))
+          .digest('hex'),
+      ),
+    );
+    provenance.audit.log.append({
+      keyId: provenance.audit.keyId,
+      action: provenance.audit.action,
+      promptSha256: createHash('sha256').update(provenance.prompt).digest('hex'),
+      decision: 'allowed',
+      category: null,
+      reason: null,
+      outputId: provenance.outputId,
+      watermarkPayload: watermarkPayloadFor(provenance.outputId),
+      fileSha256: hashes,
+      parentOutputId: provenance.derivation?.parentOutputId ?? null,
+    });
+  }
+  return { path: written.path, format, files: written.files, signed };
+}
+
+async function writeMedia(
+  video: VideoFrames,
+  out: string,
+  format: OutputFormat,
+): Promise<{ path: string; files: string[] }> {
+  switch (format) {
     case 'mp4':
     case 'webm': {
-      const encoded = await encodeVideo(video, out, { format: chosen });
-      return { path: encoded.path, format: chosen, bytes: encoded.bytes };
+      const encoded = await encodeVideo(video, out, { format });
+      return { path: encoded.path, files: [encoded.path] };
     }
     case 'gif': {
       const written = await writeGif(video, out);
-      return { path: written.path, format: chosen, bytes: written.bytes };
+      return { path: written.path, files: [written.path] };
     }
     case 'spritesheet': {
       const written = await writeSpritesheet(video, out);
-      return { path: written.image, format: chosen };
+      return { path: written.image, files: [written.image] };
     }
     case 'png': {
       if (video.frames === 1 && extname(out).toLowerCase() === '.png') {
         const written = await writeThumbnail(video, out, { frame: 0 });
-        return { path: written.path, format: chosen };
+        return { path: written.path, files: [written.path] };
       }
       const written = await writePngSequence(video, out);
-      return { path: written.path, format: chosen };
+      const names = (await readdir(written.path)).filter((n) => n.endsWith('.png')).sort();
+      return { path: written.path, files: names.map((n) => join(written.path, n)) };
     }
     case 'jpeg':
     case 'webp': {
       const written = await writeThumbnail(video, out);
-      return { path: written.path, format: chosen };
+      return { path: written.path, files: [written.path] };
     }
   }
+}
+
+/** Signs what was written: a single file from its temporary name into `out`; PNG frames in place. */
+async function signWritten(
+  written: { path: string; files: string[] },
+  out: string,
+  format: OutputFormat,
+  info: ManifestInfo,
+  identity: SigningIdentity,
+): Promise<{ path: string; files: string[] }> {
+  if (format === 'png' && written.files.length > 1) {
+    for (const file of written.files) {
+      const unsigned = join(dirname(file), `.unsigned.${basename(file)}`);
+      await rename(file, unsigned);
+      try {
+        await signFile(unsigned, file, info, identity);
+      } finally {
+        await rm(unsigned, { force: true });
+      }
+    }
+    return written;
+  }
+  if (format === 'spritesheet') {
+    // The index JSON was written next to the temporary image: move it beside the real one.
+    const tempIndex = `${written.path.slice(0, -4)}.json`;
+    await rename(tempIndex, `${out.slice(0, -4)}.json`);
+  }
+  await signFile(written.path, out, info, identity);
+  return { path: out, files: [out] };
 }

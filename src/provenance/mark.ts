@@ -18,11 +18,22 @@ export function watermarkPayloadFor(outputId: string): number {
   return createHash('sha256').update(outputId).digest().readUInt32BE(0);
 }
 
+/**
+ * Small frames hold few copies of the watermark tile, so H.264 removes a faint mark: measured on
+ * 6 world clips at 64×64 after MP4 (crf 18), strength 4 was found in 0/6, 6 in 3–5/6, 8 in 5/6
+ * (PSNR 43.4, 38.9, 35.9 dB). Below 128 px we trade PSNR for survival; above, 4 (43 dB) suffices.
+ */
+export function watermarkStrengthFor(width: number, height: number): number {
+  return Math.min(width, height) < 128 ? 8 : 4;
+}
+
 export function markFrames(
   video: RgbFrames,
   outputId: string,
   config: MarkingConfig = DEFAULT_MARKING,
 ): RgbFrames {
   const labelled = config.visibleWatermark ? applyVisibleWatermark(video) : video;
-  return embedWatermark(labelled, watermarkPayloadFor(outputId), config.watermarkKey);
+  return embedWatermark(labelled, watermarkPayloadFor(outputId), config.watermarkKey, {
+    strength: watermarkStrengthFor(video.width, video.height),
+  });
 }

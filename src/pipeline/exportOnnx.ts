@@ -1,0 +1,102 @@
+// `kinema export-onnx`: the model's inference graphs as standalone .onnx files (weights baked
+// in) for one clip shape, plus the tokenizer and a manifest, so any ONNX Runtime — onnxruntime-web
+// in a browser tab included — can generate without Kinema's Node code. With `site`, the folder
+// also gets the browser demo page and ORT-web's wasm runtime: a static site that generates video
+// entirely client-side.
+//
+//   DIR/                       (site)            DIR/ (graphs only)
+//     index.html, kinema-web.js                    manifest.json
+//     ort/  ort.wasm.min.mjs, ort-wasm-*.{mjs,wasm} denoiser.onnx
+//     model/ manifest.json, denoiser.onnx,          decoder.onnx
+//            decoder.onnx, tokenizer.json           tokenizer.json
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { numpy as np } from '@jax-js/jax';
+import { ArraySpec, exportInference } from '../engine/export.ts';
+import { ensureJax } from '../engine/jax.ts';
+import { decode } from '../models/autoencoder.ts';
+import { fromHostParams } from '../nn/params.ts';
+import { VideoPipeline } from './generate.ts';
+import { DenoiserSession } from './sessions.ts';
+import { checkSize } from './settings.ts';
+import type { ModelBundle } from './weights.ts';
+
+export const ONNX_EXPORT_FORMAT = 'kinema-onnx-1';
+
+/** What a browser (or any ORT) needs to know to run the exported graphs. */
+export interface OnnxManifest {
+  format: typeof ONNX_EXPORT_FORMAT;
+  model: string;
+  width: number;
+  height: number;
+  frames: number;
+  /** [frames, height, width, channels] of one sample's latents. */
+  latentShape: [number, number, number, number];
+  /** Caption token ids per prompt (padded with 0). */
+  captionLength: number;
+  latentScale: number;
+  /** The sampler's time schedule: t' = shift·t / (1 + (shift − 1)·t), as in src/diffusion/samplers.ts. */
+  scheduleShift: number;
+  files: { denoiser: string; decoder: string; tokenizer: string };
+}
+
+export interface OnnxExportOptions {
+  width: number;
+  height: number;
+  /** Pixel frames, 1 + 2k. */
+  frames: number;
+  outDir: string;
+  /** Also write the browser page and ORT-web runtime (graphs go to outDir/model). */
+  site?: boolean;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The browser demo's own files. */
+export const WEB_DEMO_DIR = resolve(here, '../../web/browser');
+const WEB_DEMO_FILES = ['index.html', 'kinema-web.js'];
+/** The parts of onnxruntime-web's dist the demo loads: the wasm-only build and its runtime. */
+const ORT_WEB_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+
+export async function exportOnnx(model: ModelBundle, options: OnnxExportOptions): Promise<OnnxManifest> {
+  await ensureJax();
+  const { width, height, frames } = options;
+  checkSize(model, width, height);
+  const latentShape = VideoPipeline.fromModel(model).latentShape(width, height, frames);
+  const modelDir = options.site ? join(options.outDir, 'model') : options.outDir;
+  await mkdir(modelDir, { recursive: true });
+
+  // The denoiser exactly as the Node pipeline builds it (same inputs, names and layout).
+  const denoiser = await DenoiserSession.create(model, 1, latentShape, 1);
+  await writeFile(join(modelDir, 'denoiser.onnx'), denoiser.graph.model);
+  await denoiser.dispose();
+  const decoder = exportInference(
+    (x: np.Array) => decode(fromHostParams(model.autoencoder), model.preset.autoencoder, x),
+    [new ArraySpec([1, ...latentShape])],
+    { argNames: ['input'], outputNames: ['output'], name: 'kinema_decoder' },
+  );
+  await writeFile(join(modelDir, 'decoder.onnx'), decoder.model);
+  await writeFile(join(modelDir, 'tokenizer.json'), JSON.stringify(model.tokenizer));
+  const manifest: OnnxManifest = {
+    format: ONNX_EXPORT_FORMAT,
+    model: model.id,
+    width,
+    height,
+    frames,
+    latentShape,
+    captionLength: model.tokenizer.maxLength,
+    latentScale: model.latentScale,
+    scheduleShift: 3,
+    files: { denoiser: 'denoiser.onnx', decoder: 'decoder.onnx', tokenizer: 'tokenizer.json' },
+  };
+  await writeFile(join(modelDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  if (options.site) {
+    for (const file of WEB_DEMO_FILES) await copyFile(join(WEB_DEMO_DIR, file), join(options.outDir, file));
+    const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+    await mkdir(join(options.outDir, 'ort'), { recursive: true });
+    for (const file of ORT_WEB_FILES) await copyFile(join(ortDist, file), join(options.outDir, 'ort', file));
+  }
+  return manifest;
+}

@@ -1,0 +1,47 @@
+// Input pictures and clips for the generation features, decoded at the generation's size (centre
+// crop) and frame rate, with the media layer's typed errors for bad files.
+import { decodeVideo } from '../media/decode.ts';
+import { UnsupportedMediaError } from '../media/errors.ts';
+import type { VideoFrames } from '../media/frames.ts';
+import { probeMedia } from '../media/probe.ts';
+import { validShape } from './generate.ts';
+import type { ModelBundle } from './weights.ts';
+
+/** Longest side of the default size chosen for an input (the model's training size). */
+const DEFAULT_LONG_SIDE = 64;
+
+/**
+ * The generation size for an input when the user gives none: its own size when that fits the
+ * grid and is small, else its aspect ratio at a long side of 64, rounded to the grid.
+ */
+export async function sizeForInput(
+  model: ModelBundle,
+  file: string,
+): Promise<{ width: number; height: number }> {
+  const info = await probeMedia(file);
+  const own = validShape(model, info.width, info.height, 1);
+  if (own.width === info.width && own.height === info.height && Math.max(info.width, info.height) <= 128)
+    return { width: info.width, height: info.height };
+  const scale = DEFAULT_LONG_SIDE / Math.max(info.width, info.height);
+  const fitted = validShape(model, info.width * scale, info.height * scale, 1);
+  return { width: fitted.width, height: fitted.height };
+}
+
+/** First frame of an image (or video) file as RGB uint8 (height, width, 3). */
+export async function readImage(file: string, width: number, height: number): Promise<Uint8Array> {
+  const video = await decodeVideo(file, { width, height, fit: 'crop' });
+  if (video.frames < 1) throw new UnsupportedMediaError('has no frames', file);
+  return video.pixels.slice(0, width * height * 3);
+}
+
+/** A whole clip, resampled to `fps` and cropped to width × height. */
+export async function readClip(
+  file: string,
+  width: number,
+  height: number,
+  fps: number,
+): Promise<VideoFrames> {
+  const video = await decodeVideo(file, { width, height, fps, fit: 'crop' });
+  if (video.frames < 1) throw new UnsupportedMediaError('has no frames', file);
+  return video;
+}

@@ -1,0 +1,49 @@
+// The settings every generation feature shares (text → video, animate, extend, connect, loop,
+// edit, remix, batch), their defaults, and the checks that turn an impossible request into a
+// clear error listing what would work.
+import { type GenerateRequest, GenerationError, sizeMultiple, validShape } from './generate.ts';
+import type { ModelBundle } from './weights.ts';
+
+/** What a generation needs besides its inputs: the fields of GenerateRequest a user chooses. */
+export type GenerationSettings = Pick<
+  GenerateRequest,
+  'prompt' | 'negativePrompt' | 'seed' | 'steps' | 'guidanceScale' | 'sampler' | 'width' | 'height' | 'fps'
+>;
+
+/** The CLI's defaults: 64×64 at 8 fps, 24 Euler steps, guidance 4. */
+export const DEFAULT_SETTINGS: Omit<GenerationSettings, 'prompt'> = {
+  seed: 0,
+  steps: 24,
+  guidanceScale: 4,
+  sampler: 'euler',
+  width: 64,
+  height: 64,
+  fps: 8,
+};
+
+/** Pixel frames for a duration: one frame at t = 0 plus fps·seconds. */
+export function framesForSeconds(seconds: number, fps: number): number {
+  if (!(seconds > 0 && Number.isFinite(seconds)))
+    throw new GenerationError(`seconds must be a positive number, got ${seconds}`);
+  return Math.round(seconds * fps) + 1;
+}
+
+/** Refuses a size off the model's grid, naming the nearest valid one. */
+export function checkSize(model: ModelBundle, width: number, height: number): void {
+  const fixed = validShape(model, width, height, 1);
+  if (fixed.width !== width || fixed.height !== height)
+    throw new GenerationError(
+      `size ${width}x${height} does not fit the model's grid (sides must be multiples of ${sizeMultiple(model)}); nearest valid: ${fixed.width}x${fixed.height}`,
+    );
+}
+
+/** Checks the numbers a user typed: steps, guidance, fps. */
+export function checkSettings(model: ModelBundle, settings: GenerationSettings): void {
+  checkSize(model, settings.width, settings.height);
+  if (!Number.isInteger(settings.steps) || settings.steps < 1 || settings.steps > 1000)
+    throw new GenerationError(`steps must be an integer from 1 to 1000, got ${settings.steps}`);
+  if (!(settings.guidanceScale >= 1 && settings.guidanceScale <= 30))
+    throw new GenerationError(`guidance scale must be from 1 (off) to 30, got ${settings.guidanceScale}`);
+  if (!(settings.fps > 0 && settings.fps <= 120))
+    throw new GenerationError(`fps must be in (0, 120], got ${settings.fps}`);
+}
