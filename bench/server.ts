@@ -13,7 +13,7 @@ import { listen } from '../src/server/httpServer.ts';
 import { DEFAULT_LIMITS } from '../src/server/limits.ts';
 import { DataDir } from '../src/server/storage.ts';
 import { VideoWorker } from '../src/server/worker.ts';
-import { WorldGenerator } from '../src/server/worldGenerator.ts';
+import { tinyPipelineGenerator } from '../test/server/fixtures/generator.ts';
 import { report } from './_report.ts';
 
 const TIMING = { leaseMs: 10_000, maxAttempts: 3, pollMs: 20, retryDelayMs: 100, retentionS: 3600 };
@@ -39,7 +39,7 @@ async function bench(backendName: string, queueUrl: string | undefined) {
   const data = new DataDir(dir);
   await data.init();
   const backend = openBackend(queueUrl, dir, TIMING);
-  const generator = new WorldGenerator({ maxNativeSide: 16 });
+  const generator = await tinyPipelineGenerator(join(dir, 'provenance'));
   const { secret } = await backend.keys.create('bench');
   const app = createApp({
     queue: backend.queue,

@@ -1,8 +1,11 @@
 // `kinema serve`, `kinema worker` and `kinema keys`: the HTTP API, its workers and its API keys.
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { VideoPipeline } from '../pipeline/generate.ts';
+import { operatorSettingsFromEnv } from '../pipeline/operator.ts';
+import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
 import { createApp } from '../server/app.ts';
 import { openBackend } from '../server/backend.ts';
 import { startExpirySweeps } from '../server/expiry.ts';
@@ -10,14 +13,16 @@ import type { VideoGenerator } from '../server/generator.ts';
 import { listen } from '../server/httpServer.ts';
 import { isId } from '../server/ids.ts';
 import { DEFAULT_LIMITS } from '../server/limits.ts';
+import { PipelineGenerator } from '../server/pipelineGenerator.ts';
 import { DEFAULT_TIMING } from '../server/queue/queue.ts';
 import { DataDir } from '../server/storage.ts';
 import { VideoWorker } from '../server/worker.ts';
-import { WorldGenerator } from '../server/worldGenerator.ts';
 
-/** The generator `serve` and `worker` run. The text-to-video pipeline replaces this one line. */
-function makeGenerator(): VideoGenerator {
-  return new WorldGenerator();
+/** The text-to-video pipeline on the given weights; provenance state lives in the data folder. */
+async function makeGenerator(weights: string, dataRoot: string): Promise<VideoGenerator> {
+  const operator = operatorSettingsFromEnv();
+  if (!process.env.KINEMA_HOME) operator.home = join(dataRoot, 'provenance');
+  return new PipelineGenerator({ pipeline: await VideoPipeline.load(weights), operator });
 }
 
 class ServeOptionError extends Error {
@@ -28,6 +33,7 @@ class ServeOptionError extends Error {
 const commonSchema = z.object({
   queue: z.string().optional(),
   data: z.string().default('./kinema-data'),
+  weights: z.string().default(DEFAULT_WEIGHTS),
 });
 
 const serveSchema = commonSchema.extend({
@@ -68,8 +74,12 @@ function onShutdown(stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
 }
 
-function startWorkers(count: number, backend: ReturnType<typeof openBackend>, data: DataDir): VideoWorker[] {
-  const generator = makeGenerator();
+function startWorkers(
+  count: number,
+  backend: ReturnType<typeof openBackend>,
+  data: DataDir,
+  generator: VideoGenerator,
+): VideoWorker[] {
   return Array.from({ length: count }, (_, i) => {
     const worker = new VideoWorker({
       queue: backend.queue,
@@ -92,6 +102,7 @@ export function registerServeCommands(program: Command): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--queue <url>', queueHelp)
     .option('--data <dir>', 'folder for results and uploads (shared by all workers)', './kinema-data')
+    .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
     .option('--workers <n>', 'workers in this process (0: API only, run `kinema worker` elsewhere)', '1')
     .option('--no-auth', 'accept requests without an API key (local use only)')
     .option('--rate-limit <n>', 'requests per minute per key (0: unlimited)', '600')
@@ -108,7 +119,7 @@ export function registerServeCommands(program: Command): void {
           'kinema: no API keys yet; create one with `kinema keys create NAME` (or serve with --no-auth)\n',
         );
       }
-      const generator = makeGenerator();
+      const generator = await makeGenerator(opts.weights, data.root);
       const app = createApp({
         queue: backend.queue,
         data,
@@ -119,7 +130,7 @@ export function registerServeCommands(program: Command): void {
         rateLimit: opts.rateLimit > 0 ? { requestsPerMinute: opts.rateLimit } : null,
       });
       const server = await listen(app, opts.port, opts.host);
-      const workers = startWorkers(opts.workers, backend, data);
+      const workers = startWorkers(opts.workers, backend, data, generator);
       const stopSweeps = startExpirySweeps(backend.queue, data);
       process.stderr.write(
         `kinema: serving ${server.url} (API ${server.url}/v1, queue ${backend.queue.kind}, ${workers.length} worker(s))\n`,
@@ -137,6 +148,7 @@ export function registerServeCommands(program: Command): void {
     .description('Run a worker that takes jobs from the queue (scale out with many, on many machines)')
     .option('--queue <url>', queueHelp)
     .option('--data <dir>', 'folder for results and uploads (the same one the server uses)', './kinema-data')
+    .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
     .option('--concurrency <n>', 'jobs at a time in this process', '1')
     .action(async (raw: Record<string, unknown>) => {
       const opts = parse(
@@ -145,7 +157,12 @@ export function registerServeCommands(program: Command): void {
       );
       const data = await openData(opts.data);
       const backend = openBackend(opts.queue, data.root);
-      const workers = startWorkers(opts.concurrency, backend, data);
+      const workers = startWorkers(
+        opts.concurrency,
+        backend,
+        data,
+        await makeGenerator(opts.weights, data.root),
+      );
       process.stderr.write(`kinema: ${workers.length} worker(s) on the ${backend.queue.kind} queue\n`);
       onShutdown(async () => {
         await Promise.all(workers.map((w) => w.stop(30_000)));

@@ -40,6 +40,8 @@ export interface ExportOptions {
   outputNames?: string[];
   /** Graph name stored in the model. */
   name?: string;
+  /** Export recognised patterns (tanh, softmax; patterns.ts) as fused ONNX ops. Default true. */
+  fuse?: boolean;
 }
 
 export class ExportError extends Error {
@@ -116,7 +118,7 @@ export function traceProgram(
 }
 
 /** Lowers a traced program into `g` as a complete graph (inputs, initializers, named outputs). */
-export function buildGraph(g: GraphBuilder, program: TracedProgram): void {
+export function buildGraph(g: GraphBuilder, program: TracedProgram, opts: { fuse?: boolean } = {}): void {
   const { closed, inputNames, outputNames } = program;
   const jaxpr = flatProgram(closed);
   const nConsts = closed.consts.length;
@@ -135,7 +137,7 @@ export function buildGraph(g: GraphBuilder, program: TracedProgram): void {
   if (binderNames.length - nConsts !== inputNames.length) {
     throw new ExportError(`traced ${binderNames.length - nConsts} inputs but named ${inputNames.length}`);
   }
-  const values = new JaxprLowering(g).lower(jaxpr, binderNames);
+  const values = new JaxprLowering(g, { fuse: opts.fuse }).lower(jaxpr, binderNames);
   nameOutputs(
     g,
     values,
@@ -181,7 +183,7 @@ export function exportFunction(
 ): ExportedGraph {
   const program = traceProgram(fn, args, opts);
   const g = new GraphBuilder();
-  buildGraph(g, program);
+  buildGraph(g, program, { fuse: opts.fuse });
   return {
     model: encodeModel(g.graph(opts.name ?? 'kinema')),
     inputs: g.inputs,

@@ -9,6 +9,7 @@
 import type { ClosedJaxpr, Jaxpr } from '@jax-js/jax';
 import { lowerDot, type PermutedValue, type ShapedValue } from './lowerDot.ts';
 import { type ElementType, type GraphBuilder, sameShape } from './onnxGraph.ts';
+import { type Fusion, findFusions } from './patterns.ts';
 
 type Eqn = Jaxpr['eqns'][number];
 type Atom = Jaxpr['outs'][number];
@@ -102,16 +103,26 @@ export class JaxprLowering {
   private readonly names = new Map<Atom, string>();
   private readonly deferred = new Map<Atom, Eqn>();
   private readonly lazyMemo = new Map<Atom, ShapedValue>();
+  private fusions = new Map<Atom, Fusion>();
+  /** Values derived once per fused pattern and shared: Softmax(x) and 1 − tanh²(x), by source atom. */
+  private readonly fusedMemo = new Map<string, string>();
 
-  constructor(private readonly g: GraphBuilder) {}
+  /** `fuse: false` lowers every equation on its own (for tests comparing the two lowerings). */
+  constructor(
+    private readonly g: GraphBuilder,
+    private readonly options: { fuse?: boolean } = {},
+  ) {}
 
   /** Emits nodes for `jaxpr` (already flattened: no nested `jit`); returns its output value names. */
   lower(jaxpr: Jaxpr, inputNames: string[]): string[] {
     jaxpr.inBinders.forEach((v, i) => {
       this.names.set(v, inputNames[i]);
     });
+    if (this.options.fuse ?? true) this.fusions = findFusions(jaxpr);
     for (const eqn of jaxpr.eqns) {
-      if (VIEW.has(eqn.primitive)) this.deferred.set(eqn.outBinders[0], eqn);
+      const fusion = this.fusions.get(eqn.outBinders[0]);
+      if (fusion) this.names.set(eqn.outBinders[0], this.emitFusion(fusion, eqn.outBinders[0].aval.shape));
+      else if (VIEW.has(eqn.primitive)) this.deferred.set(eqn.outBinders[0], eqn);
       else {
         const name = this.emit(eqn);
         if (name !== null) this.names.set(eqn.outBinders[0], name);
@@ -194,6 +205,51 @@ export class JaxprLowering {
       }
     }
     return inputs.map((a, k) => this.full(a, dtypes[k]));
+  }
+
+  /** An operand of an elementwise op producing `outShape`: lazy when broadcasting still gives it. */
+  private operand(a: Atom, outShape: number[]): string {
+    const lazy = this.lazy(a);
+    return sameShape(broadcastShapes(lazy.shape, outShape), outShape) ? lazy.name : this.full(a);
+  }
+
+  /** Emits a recognised pattern (patterns.ts) as fused ONNX ops. */
+  private emitFusion(f: Fusion, outShape: number[]): string {
+    const g = this.g;
+    const memo = (key: string, make: () => string): string => {
+      let name = this.fusedMemo.get(key);
+      if (name === undefined) {
+        name = make();
+        this.fusedMemo.set(key, name);
+      }
+      return name;
+    };
+    // Each fused op is emitted once per source value; a gradient reuses its forward's node, and
+    // emits it itself if the traced program did not keep the forward value.
+    const softmaxOf = (x: Atom, axis: number): string =>
+      memo(`softmax:${this.full(x)}:${axis}`, () => g.node('Softmax', [this.full(x)], { axis }));
+    const tanhOf = (x: Atom): string => memo(`tanh:${this.full(x)}`, () => g.node('Tanh', [this.full(x)]));
+    switch (f.kind) {
+      case 'tanh':
+        return tanhOf(f.x);
+      case 'tanhGrad': {
+        // d tanh(x)/dx = 1 − tanh²(x), shared by every cotangent of the same tanh.
+        const sech2 = memo(`sech2:${this.full(f.tanhOf)}`, () => {
+          const t = tanhOf(f.tanhOf);
+          return g.node('Sub', [g.scalar('float32', 1), g.node('Mul', [t, t])]);
+        });
+        return g.node('Mul', [this.operand(f.cotangent, outShape), sech2]);
+      }
+      case 'softmax':
+        return softmaxOf(f.x, f.axis);
+      case 'softmaxGrad': {
+        // dx = y·s − y·sum(y·s) over the softmax axis.
+        const y = softmaxOf(f.softmaxOf, f.axis);
+        const ys = g.node('Mul', [y, this.operand(f.cotangent, outShape)]);
+        const total = g.node('ReduceSum', [ys, g.int64s([f.axis])], { keepdims: 1 });
+        return g.node('Sub', [ys, g.node('Mul', [y, total])]);
+      }
+    }
   }
 
   private cast(name: string, dtype: string): string {

@@ -174,17 +174,36 @@ export class GraphBuilder {
   }
 
   graph(name: string): IGraphProto {
-    // Constants that lowering created but no node ended up reading are dropped.
-    const used = new Set(this.nodes.flatMap((n) => n.input ?? []));
-    for (const o of this.outputs) used.add(o.name);
+    // Nodes whose results reach no graph output are dropped (ORT would run them all: it does not
+    // prune by fetches), e.g. the equations a fused pattern replaced; then unread constants.
+    const needed = new Set(this.outputs.map((o) => o.name));
+    const live: INodeProto[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i];
+      if (!(node.output ?? []).some((o) => needed.has(o))) continue;
+      live.push(node);
+      for (const input of node.input ?? []) needed.add(input);
+      // A subgraph (Loop, If) may read outer values by name.
+      for (const a of node.attribute ?? [])
+        if (a.g) for (const input of subgraphInputs(a.g)) needed.add(input);
+    }
+    live.reverse();
     return {
       name,
-      node: this.nodes,
-      initializer: this.initializers.filter((t) => used.has(t.name ?? '')),
+      node: live,
+      initializer: this.initializers.filter((t) => needed.has(t.name ?? '')),
       input: this.inputs.map(valueInfo),
       output: this.outputs.map(valueInfo),
     };
   }
+}
+
+/** Every value name the nodes of a subgraph (and its own subgraphs) read. */
+function subgraphInputs(graph: IGraphProto): string[] {
+  return (graph.node ?? []).flatMap((n) => [
+    ...(n.input ?? []),
+    ...(n.attribute ?? []).flatMap((a) => (a.g ? subgraphInputs(a.g) : [])),
+  ]);
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

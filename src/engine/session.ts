@@ -19,6 +19,22 @@ export interface SessionOptions {
   verbose?: boolean;
   /** Write the optimised graph here (debugging). */
   optimizedModelPath?: string;
+  /**
+   * Record ORT's per-node profile to `<prefix>_<date>.json` (Chrome trace format); the file is
+   * written by `endProfiling()` or when the session is disposed.
+   */
+  profilePrefix?: string;
+  /**
+   * ORT's memory pattern: plan all intermediate buffers as one block per run. Default off: that
+   * block is allocated fresh on every run (it bypasses the arena), and on our VMs first-touching
+   * gigabytes of fresh pages cost more than the planning saves; the arena then reuses buffers.
+   */
+  memoryPattern?: boolean;
+  /**
+   * Let idle pool threads spin waiting for work. Default off: on a shared 2-core machine the
+   * spinning steals the core from the other thread (and from a background run) between kernels.
+   */
+  spinning?: boolean;
 }
 
 export class SessionError extends Error {
@@ -61,7 +77,11 @@ export class OrtSession {
       // Warnings only when asked: ORT logs every unused input or folded node otherwise.
       logSeverityLevel: opts.verbose ? 2 : 3,
       graphOptimizationLevel: opts.optimization ?? 'all',
+      enableMemPattern: opts.memoryPattern ?? false,
+      enableCpuMemArena: true,
+      extra: { session: { 'intra_op.allow_spinning': opts.spinning ? '1' : '0' } },
       ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
+      ...(opts.profilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix } : {}),
     };
     const session =
       typeof model === 'string'
@@ -107,6 +127,11 @@ export class OrtSession {
       out[name] = fetches?.[name] ?? { data: t.data as HostData, shape: t.dims };
     }
     return out;
+  }
+
+  /** Stops profiling (see `profilePrefix`) and writes the trace file. */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   async dispose(): Promise<void> {

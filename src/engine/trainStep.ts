@@ -17,7 +17,13 @@ import {
   learningRate,
   type Params,
 } from '../nn/adamw.ts';
-import { ArraySpec, type ExportedGraph, exportFunction, type Traceable } from './export.ts';
+import {
+  ArraySpec,
+  type ExportedGraph,
+  type ExportOptions,
+  exportFunction,
+  type Traceable,
+} from './export.ts';
 import { type HostTensor, OrtSession } from './session.ts';
 
 export type Batch = Record<string, np.Array>;
@@ -79,6 +85,7 @@ export function exportTrainStep(
   batch: Record<string, Traceable>,
   cfg: AdamWConfig,
   decays?: (name: string, ndim: number) => boolean,
+  exportOptions: Pick<ExportOptions, 'fuse'> = {},
 ): ExportedGraph {
   const step = makeTrainStep(loss, cfg, decays);
   // Trace with a record output flattened into a tuple, so output names are params_out.*, m_out.*, …
@@ -90,6 +97,7 @@ export function exportTrainStep(
     argNames: ['params', 'm', 'v', 'batch', 'step'],
     outputNames: ['params_out', 'm_out', 'v_out', 'loss', 'gradNorm', 'lr'],
     name: 'train_step',
+    ...exportOptions,
   });
 }
 

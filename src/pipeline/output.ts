@@ -73,10 +73,11 @@ export async function writeOutput(
     ? { ...video, ...markFrames(video, provenance.outputId, provenance.marking) }
     : video;
   const signed = Boolean(provenance) && SIGNABLE.has(format);
+  // A folder of PNG frames is signed frame by frame in place; a single file is written under a
+  // hidden temporary name and signed into `out`.
+  const folder = format === 'png' && !isStill(video, out);
   const target =
-    signed && format !== 'png'
-      ? join(dirname(out), `.${randomBytes(4).toString('hex')}.${basename(out)}`)
-      : out;
+    signed && !folder ? join(dirname(out), `.${randomBytes(4).toString('hex')}.${basename(out)}`) : out;
 
   let written: { path: string; files: string[] };
   try {
@@ -118,6 +119,11 @@ export async function writeOutput(
   return { path: written.path, format, files: written.files, signed };
 }
 
+/** One frame written to a .png file (rather than a folder of frames). */
+function isStill(video: VideoFrames, out: string): boolean {
+  return video.frames === 1 && extname(out).toLowerCase() === '.png';
+}
+
 async function writeMedia(
   video: VideoFrames,
   out: string,
@@ -138,7 +144,7 @@ async function writeMedia(
       return { path: written.image, files: [written.image] };
     }
     case 'png': {
-      if (video.frames === 1 && extname(out).toLowerCase() === '.png') {
+      if (isStill(video, out)) {
         const written = await writeThumbnail(video, out, { frame: 0 });
         return { path: written.path, files: [written.path] };
       }
@@ -162,7 +168,7 @@ async function signWritten(
   info: ManifestInfo,
   identity: SigningIdentity,
 ): Promise<{ path: string; files: string[] }> {
-  if (format === 'png' && written.files.length > 1) {
+  if (format === 'png' && written.path !== written.files[0]) {
     for (const file of written.files) {
       const unsigned = join(dirname(file), `.unsigned.${basename(file)}`);
       await rename(file, unsigned);

@@ -29,26 +29,50 @@ export const BACKGROUND_BASE: Record<string, readonly [number, number, number]> 
   snow: [232, 238, 248],
 };
 
-/** Smooth value noise over a coarse random grid; returns a sampler of (x, y) in cells. */
-function valueNoise(rng: Rng, gw: number, gh: number): (x: number, y: number) => number {
-  const g = new Float32Array((gw + 1) * (gh + 1));
-  for (let i = 0; i < g.length; i++) g[i] = rng.next();
-  return (x, y) => {
-    let xi = Math.floor(x);
-    let yi = Math.floor(y);
-    let fx = x - xi;
-    let fy = y - yi;
-    xi = ((xi % gw) + gw) % gw;
-    yi = ((yi % gh) + gh) % gh;
-    fx = fx * fx * (3 - 2 * fx);
-    fy = fy * fy * (3 - 2 * fy);
-    const i = yi * (gw + 1) + xi;
+/**
+ * Smooth value noise over a coarse random grid (wrapping), evaluated on a pixel lattice: the
+ * per-column and per-row cell indices and smoothstep weights are computed once, so each pixel
+ * costs four lookups and three lerps.
+ */
+class NoiseLayer {
+  private readonly g: Float32Array;
+  private readonly gw: number;
+  readonly xi: Int32Array;
+  readonly xf: Float32Array;
+  readonly yi: Int32Array;
+  readonly yf: Float32Array;
+  constructor(rng: Rng, gw: number, gh: number, xs: Float64Array, ys: Float64Array, fx: number, fy: number) {
+    this.gw = gw;
+    this.g = new Float32Array((gw + 1) * (gh + 1));
+    for (let i = 0; i < this.g.length; i++) this.g[i] = rng.next();
+    const lattice = (coords: Float64Array, f: number, n: number): [Int32Array, Float32Array] => {
+      const idx = new Int32Array(coords.length);
+      const w = new Float32Array(coords.length);
+      for (let k = 0; k < coords.length; k++) {
+        const v = coords[k]! * f;
+        const fl = Math.floor(v);
+        let t = v - fl;
+        t = t * t * (3 - 2 * t);
+        idx[k] = ((fl % n) + n) % n;
+        w[k] = t;
+      }
+      return [idx, w];
+    };
+    [this.xi, this.xf] = lattice(xs, fx, gw);
+    [this.yi, this.yf] = lattice(ys, fy, gh);
+  }
+  /** Noise at lattice column bx, row by (0..1). */
+  at(bx: number, by: number): number {
+    const i = this.yi[by]! * (this.gw + 1) + this.xi[bx]!;
+    const g = this.g;
     const a = g[i]!;
     const b = g[i + 1]!;
-    const c = g[i + gw + 1]!;
-    const d = g[i + gw + 2]!;
+    const c = g[i + this.gw + 1]!;
+    const d = g[i + this.gw + 2]!;
+    const fx = this.xf[bx]!;
+    const fy = this.yf[by]!;
     return a + (b - a) * fx + (c - a) * fy + (a - b - c + d) * fx * fy;
-  };
+  }
 }
 
 function clamp255(v: number): number {
@@ -90,26 +114,36 @@ export function drawBackground(bg: Background, width: number, height: number, rn
     }
   } else {
     // textures: noise at two scales, in world units (aspect-correct via S)
-    const coarse = valueNoise(rng.fork('coarse'), 16, 16);
-    const fine = valueNoise(rng.fork('fine'), 64, 64);
-    const sx = 1 / S;
+    const xs = new Float64Array(bw);
+    const ys = new Float64Array(bh);
+    for (let bx = 0; bx < bw; bx++) xs[bx] = (bx + 0.5 - ox) / S;
+    for (let by = 0; by < bh; by++) ys[by] = (by + 0.5 - oy) / S;
+    const [cfx, cfy, ffx, ffy] = {
+      grass: [4, 4, 40, 6],
+      sky: [3, 5, 1, 1],
+      sea: [3, 3, 1, 1],
+      night: [2, 2, 60, 60],
+      desert: [3, 3, 50, 50],
+      snow: [4, 4, 50, 50],
+    }[kind];
+    const coarse = new NoiseLayer(rng.fork('coarse'), 16, 16, xs, ys, cfx, cfy);
+    const fine = new NoiseLayer(rng.fork('fine'), 64, 64, xs, ys, ffx, ffy);
     const phase = rng.range(0, Math.PI * 2);
+    const sinX = new Float64Array(bw);
+    for (let bx = 0; bx < bw; bx++) sinX[bx] = kind === 'sea' ? Math.sin(xs[bx]! * 9) * 1.5 : xs[bx]! * 8;
     for (let by = 0; by < bh; by++) {
-      const wy = (by + 0.5 - oy) * sx; // isotropic world units
+      const wy = ys[by]!;
       const ty = (by + 0.5 - oy) / height; // 0..1 down the frame
-      for (let bx = 0; bx < bw; bx++) {
-        const wx = (bx + 0.5 - ox) * sx;
-        const i = (by * bw + bx) * 3;
+      let i = by * bw * 3;
+      for (let bx = 0; bx < bw; bx++, i += 3) {
         switch (kind) {
           case 'grass': {
-            const n1 = coarse(wx * 4, wy * 4);
-            const n2 = fine(wx * 40, wy * 6); // vertical blades
-            const k = 0.8 + 0.35 * n1 + 0.3 * (n2 - 0.5) - 0.12 * ty;
+            const k = 0.8 + 0.35 * coarse.at(bx, by) + 0.3 * (fine.at(bx, by) - 0.5) - 0.12 * ty;
             put(i, 78 * k, 150 * k, 62 * k);
             break;
           }
           case 'sky': {
-            const n = coarse(wx * 3, wy * 5);
+            const n = coarse.at(bx, by);
             const cloud = n > 0.62 ? Math.min(1, (n - 0.62) * 4) : 0;
             const r = 100 + 70 * ty;
             const g = 160 + 45 * ty;
@@ -118,8 +152,8 @@ export function drawBackground(bg: Background, width: number, height: number, rn
             break;
           }
           case 'sea': {
-            const n = coarse(wx * 3, wy * 3);
-            const wave = Math.sin(wy * 45 + phase + n * 6 + Math.sin(wx * 9) * 1.5);
+            const n = coarse.at(bx, by);
+            const wave = Math.sin(wy * 45 + phase + n * 6 + sinX[bx]!);
             const crest = wave > 0.85 ? (wave - 0.85) * 3 : 0;
             const k = 0.85 + 0.25 * n + 0.15 * ty;
             put(i, 28 * k + 160 * crest, 98 * k + 140 * crest, 160 * k + 90 * crest);
@@ -127,9 +161,9 @@ export function drawBackground(bg: Background, width: number, height: number, rn
           }
           case 'night': {
             const k = 0.8 + 0.4 * ty;
-            const f = fine(wx * 60, wy * 60);
+            const f = fine.at(bx, by);
             const star = f > 0.93 ? (f - 0.93) * 14 : 0;
-            const glow = 0.15 * coarse(wx * 2, wy * 2);
+            const glow = 0.15 * coarse.at(bx, by);
             put(
               i,
               12 * k + 230 * star + 20 * glow,
@@ -139,18 +173,16 @@ export function drawBackground(bg: Background, width: number, height: number, rn
             break;
           }
           case 'desert': {
-            const n = coarse(wx * 3, wy * 3);
-            const dune = Math.sin(wx * 8 + wy * 20 + n * 5 + phase);
-            const grain = fine(wx * 50, wy * 50) - 0.5;
+            const n = coarse.at(bx, by);
+            const dune = Math.sin(sinX[bx]! + wy * 20 + n * 5 + phase);
+            const grain = fine.at(bx, by) - 0.5;
             const k = 0.94 + 0.08 * dune + 0.08 * grain;
             put(i, 222 * k, 188 * k, 122 * k);
             break;
           }
           case 'snow': {
-            const n = coarse(wx * 4, wy * 4);
-            const f = fine(wx * 50, wy * 50);
-            const sparkle = f > 0.94 ? 20 : 0;
-            const shade = 0.93 + 0.08 * n;
+            const sparkle = fine.at(bx, by) > 0.94 ? 20 : 0;
+            const shade = 0.93 + 0.08 * coarse.at(bx, by);
             put(i, 232 * shade + sparkle, 238 * shade + sparkle, 248 * shade + sparkle);
             break;
           }

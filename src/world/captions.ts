@@ -76,7 +76,12 @@ function describe(spec: SceneSpec): Described[] {
     const k = `${d.cls.name}/${d.color}`;
     groups.set(k, [...(groups.get(k) ?? []), d]);
   }
-  for (const g of groups.values()) if (g.length > 1) g.forEach((d, i) => (d.ordinal = i + 1));
+  for (const g of groups.values()) {
+    if (g.length > 1)
+      g.forEach((d, i) => {
+        d.ordinal = i + 1;
+      });
+  }
   return out;
 }
 

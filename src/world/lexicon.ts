@@ -191,6 +191,7 @@ export const MOTION_VERBS_EXTRA: Partial<Record<MotionKind, string[]>> = {
     'hurry',
   ],
   bounce: ['bouncy', 'hop around'],
+  zigzag: ['zig zags', 'zig zagging', 'zig zagged', 'zigzagging'],
   fall: ['plunge', 'tumble', 'sink to the floor', 'drop to the floor'],
   orbit: ['circle', 'go round', 'go around', 'swirl around'],
   rotate: ['turn in place', 'whirl', 'pirouette', 'spinning'],
@@ -268,7 +269,7 @@ export const BACKGROUND_EXTRA: Partial<Record<BackgroundKind, string[]>> = {
   night: ['starry night', 'under the stars', 'at night', 'nighttime', 'night time'],
   desert: ['sandy'],
   snow: ['snowy', 'winter landscape'],
-  sea: ['seaside', 'underwater'],
+  sea: ['seaside', 'underwater', 'beach', 'lake', 'river', 'pond'],
 };
 export const BACKGROUND_NOUNS = ['background', 'backdrop', 'canvas', 'setting', 'scene background'];
 export const BACKGROUND_MODIFIERS = [
@@ -623,7 +624,8 @@ export const STOP_WORDS = (
   'screen frame side way path direction course view sight clean calm simple ' +
   'whilst so such than after before until moment seconds light lighting lights look looks like ' +
   'starting starts start begins beginning begin initially placed positioned located everything happens happen ' +
-  'takes place fading fades shifting gets get getting'
+  'takes place fading fades shifting gets get getting me my i us our your want wants would something ' +
+  'film movie short there nothing empty only'
 ).split(/\s+/);
 /** Phrases skipped as a whole. */
 export const STOP_PHRASES = [

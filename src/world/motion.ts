@@ -317,5 +317,6 @@ export function lightingAt(spec: SceneSpec, frame: number): LightState {
       break;
     }
   }
-  return { r, g, b, brightness: 0.299 * r + 0.587 * g + 0.114 * b };
+  // normalised by the weights' sum, so full light is exactly 1
+  return { r, g, b, brightness: (0.299 * r + 0.587 * g + 0.114 * b) / (0.299 + 0.587 + 0.114) };
 }

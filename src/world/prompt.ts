@@ -373,6 +373,8 @@ function read(tokens: Token[]) {
   let relSubject: PObj[] | null = null;
   let pendingRel: { rel: Relation; a: PObj[] } | null = null;
   let lastMention: PObj[] | null = null;
+  // at the start of a sentence, words before the first noun describe the next object named
+  let sentenceStart = true;
 
   const pendingActive = () =>
     pending.det !== undefined ||
@@ -383,6 +385,24 @@ function read(tokens: Token[]) {
     pending.ordinal !== undefined ||
     pending.bgmod === true;
   const subjObjs = () => (subject?.t === 'objects' ? subject.objs : null);
+  /** Whether describing words go to the next noun (pending) rather than the current subject. */
+  const toPending = () => sentenceStart || pendingActive() || !subjObjs();
+  /** A sentence that ended without naming a noun ("It bounces."): its words were about the subject. */
+  const flushPending = () => {
+    const objs = subjObjs();
+    if (!objs || pendingActive()) return;
+    for (const o of objs) {
+      if (pending.kind) applyMotion(o, pending.kind);
+      if (pending.dir && (!o.dir || o.weak || o.turned)) {
+        o.dir = pending.dir;
+        o.turned = pending.turned;
+        o.weak = pending.weak;
+      }
+      if (pending.speed) o.speed = pending.speed;
+      if (pending.at !== undefined) o.at = pending.at;
+      if (pending.pos) o.pos = { ...o.pos, ...pending.pos };
+    }
+  };
 
   /** Whether the next meaningful token continues a noun phrase (noun or adjective). */
   const nounAhead = (i: number) => {
@@ -425,6 +445,8 @@ function read(tokens: Token[]) {
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
     if (tok.text === '.') {
+      flushPending();
+      sentenceStart = true;
       pending = { colors: [] };
       pendingRel = null;
       if (relSubject) subject = { t: 'objects', objs: relSubject };
@@ -433,6 +455,7 @@ function read(tokens: Token[]) {
       continue;
     }
     let m = tok.meanings[0]!;
+    if (m.t === 'class' || m.t === 'camera' || m.t === 'camverb') sentenceStart = false;
     // noun or verb? ("a circle" vs "the ball circles")
     const asClass = tok.meanings.find((x) => x.t === 'class');
     const asMotion = tok.meanings.find((x) => x.t === 'motion');
@@ -441,11 +464,11 @@ function read(tokens: Token[]) {
       case 'stop':
         break;
       case 'det':
-        if (pending.det !== undefined || pending.colors.length > 0) pending = { colors: [] };
+        if (pending.det !== undefined || pending.colors.length > 0) pending = clauseOnly(pending);
         pending.det = m.definite ? 'def' : 'indef';
         break;
       case 'another':
-        pending = { colors: [], det: 'indef', another: true };
+        pending = { ...clauseOnly(pending), det: 'indef', another: true };
         break;
       case 'which':
         if (nounAhead(i)) {
@@ -481,11 +504,7 @@ function read(tokens: Token[]) {
         break;
       case 'speed':
         if (subject?.t === 'camera') break;
-        if (
-          (m.adjective && (pendingActive() || nounAhead(i))) ||
-          (!subjObjs() && !m.adjective) ||
-          (pendingActive() && !subjObjs())
-        )
+        if ((m.adjective && (pendingActive() || nounAhead(i))) || (!m.adjective && toPending()))
           pending.speed = m.speed;
         else if (subjObjs()) for (const o of subjObjs()!) o.speed = m.speed;
         else pending.speed = m.speed;
@@ -499,7 +518,7 @@ function read(tokens: Token[]) {
           }
           break;
         }
-        if (pendingActive() || !subjObjs()) {
+        if (toPending()) {
           if (pending.kind === undefined || (pending.kind === GENERIC && m.kind !== GENERIC))
             pending.kind = m.kind;
           if (m.dir && !pending.dir) {
@@ -513,7 +532,7 @@ function read(tokens: Token[]) {
           scene.camera = panFor(m.dir);
           break;
         }
-        if (pendingActive() || !subjObjs()) {
+        if (toPending()) {
           if (!pending.dir || pending.weak || pending.turned) {
             pending.dir = m.dir;
             pending.weak = false;
@@ -530,7 +549,7 @@ function read(tokens: Token[]) {
         break;
       case 'turn': {
         const dir: Direction = m.cw ? 'right' : 'left';
-        if (pendingActive() || !subjObjs()) {
+        if (toPending()) {
           pending.dir ??= dir;
           pending.turned = true;
         } else
@@ -542,11 +561,11 @@ function read(tokens: Token[]) {
         break;
       }
       case 'when':
-        if (pendingActive() || !subjObjs()) pending.at = m.at;
+        if (toPending()) pending.at = m.at;
         else for (const o of subjObjs()!) o.at = m.at;
         break;
       case 'pos':
-        if (pendingActive() || !subjObjs()) pending.pos = { ...pending.pos, ...m.pos };
+        if (toPending()) pending.pos = { ...pending.pos, ...m.pos };
         else for (const o of subjObjs()!) o.pos = { ...o.pos, ...m.pos };
         break;
       case 'bgmod':
@@ -633,10 +652,15 @@ function read(tokens: Token[]) {
       }
     }
   }
-  // a participle or adverb left before no noun applies to the last subject
-  const last = subjObjs();
-  if (last && pending.kind) for (const o of last) applyMotion(o, pending.kind, pending.dir);
+  // words left before no noun apply to the last subject
+  flushPending();
   return { objs, relations, scene };
+}
+
+/** What a new determiner keeps of the words gathered so far: motion, heading, speed, timing, place. */
+function clauseOnly(p: Pending): Pending {
+  const { kind, dir, turned, weak, speed, at, pos } = p;
+  return { colors: [], kind, dir, turned, weak, speed, at, pos };
 }
 
 function panFor(dir: Direction): CameraMove {
@@ -688,6 +712,11 @@ export function parsePrompt(text: string, options: ParseOptions): SceneSpec {
   const T = Math.max(0, options.frames - 1) / fps;
 
   // relations -> depth and motion
+  // a position phrase fixes the object: "on the left" means the middle of the left side
+  for (const o of objs) {
+    if (o.pos.x !== undefined && o.pos.y === undefined) o.pos.y = 0.5;
+    if (o.pos.y !== undefined && o.pos.x === undefined) o.pos.x = 0.5;
+  }
   const explicitX = new Set(objs.filter((o) => o.pos.x !== undefined));
   const explicitY = new Set(objs.filter((o) => o.pos.y !== undefined));
   for (const r of relations) {
@@ -795,7 +824,10 @@ export function parsePrompt(text: string, options: ParseOptions): SceneSpec {
   if (bgKind === 'gradient' && scene.bgColors.length === 1) bgColor2 = bgColor === 'blue' ? 'white' : 'blue';
   const shapeColors = COLOR_NAMES.filter((c) => c !== bgColor);
   const objects = objs.map((o, i) => {
-    const color = o.color ?? (o.cls.tintable ? rng.pick(shapeColors) : (o.cls.nativeColor ?? 'red'));
+    // a sprite that cannot be recoloured keeps its own colour, whatever the prompt asked
+    const color = o.cls.tintable
+      ? (o.color ?? rng.pick(shapeColors))
+      : (o.cls.nativeColor ?? o.color ?? 'red');
     return {
       id: `o${i}`,
       class: o.cls.name,

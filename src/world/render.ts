@@ -14,22 +14,36 @@
 // hidden by nearer objects or outside the frame. `present` is false before "appear", after
 // "disappear", and when no pixel of the silhouette falls inside the frame.
 
+import type { WorldBackground } from './background.ts';
 import { drawBackground } from './background.ts';
 import { captionScene } from './captions.ts';
 import { classByName, shownColor } from './classes.ts';
+import type { CameraState } from './motion.ts';
 import { cameraAt, lightingAt, sceneTracks } from './motion.ts';
 import { PALETTE } from './palette.ts';
 import { makeRng } from './random.ts';
 import { type Sdf, SHAPE_SDF } from './shapes.ts';
 import type { Clip, FrameTruth, ObjectTruth, SceneSpec } from './spec.ts';
 import { loadSprite, type Sprite, spriteLevel } from './sprites.ts';
-import { applyStyle, makeStyleScratch } from './style.ts';
+import {
+  alignToBlocks,
+  applyStyle,
+  makeStyleScratch,
+  type Rect,
+  styleBackgroundPixels,
+  styleMargin,
+} from './style.ts';
 
 export interface RenderOptions {
   /** Also return per-pixel ownership masks (Clip.masks). */
   masks?: boolean;
   /** Skip caption generation (captions come back empty): for raw-speed uses. */
   captions?: boolean;
+  /**
+   * Render the slow, obvious way (every frame's background sampled and styled whole). Gives the
+   * same bytes as the default fast path; tests use it to prove that.
+   */
+  reference?: boolean;
 }
 
 interface Drawable {
@@ -149,16 +163,30 @@ function drawSprite(
       let b = 0;
       let a = 0;
       // bilinear over premultiplied texels, zero outside
-      for (let q = 0; q < 4; q++) {
-        const qx = ix + (q & 1);
-        const qy = iy + (q >> 1);
-        if (qx < 0 || qy < 0 || qx >= L || qy >= L) continue;
-        const w = ((q & 1) === 1 ? fx : 1 - fx) * (q >> 1 === 1 ? fy : 1 - fy);
-        const t = (qy * L + qx) * 4;
-        r += tex[t]! * w;
-        g += tex[t + 1]! * w;
-        b += tex[t + 2]! * w;
-        a += tex[t + 3]! * w;
+      if (ix >= 0 && iy >= 0 && ix + 1 < L && iy + 1 < L) {
+        const t0 = (iy * L + ix) * 4;
+        const t1 = t0 + L * 4;
+        const w00 = (1 - fx) * (1 - fy);
+        const w01 = fx * (1 - fy);
+        const w10 = (1 - fx) * fy;
+        const w11 = fx * fy;
+        a = tex[t0 + 3]! * w00 + tex[t0 + 7]! * w01 + tex[t1 + 3]! * w10 + tex[t1 + 7]! * w11;
+        if (a < 0.5) continue;
+        r = tex[t0]! * w00 + tex[t0 + 4]! * w01 + tex[t1]! * w10 + tex[t1 + 4]! * w11;
+        g = tex[t0 + 1]! * w00 + tex[t0 + 5]! * w01 + tex[t1 + 1]! * w10 + tex[t1 + 5]! * w11;
+        b = tex[t0 + 2]! * w00 + tex[t0 + 6]! * w01 + tex[t1 + 2]! * w10 + tex[t1 + 6]! * w11;
+      } else {
+        for (let q = 0; q < 4; q++) {
+          const qx = ix + (q & 1);
+          const qy = iy + (q >> 1);
+          if (qx < 0 || qy < 0 || qx >= L || qy >= L) continue;
+          const w = ((q & 1) === 1 ? fx : 1 - fx) * (q >> 1 === 1 ? fy : 1 - fy);
+          const t = (qy * L + qx) * 4;
+          r += tex[t]! * w;
+          g += tex[t + 1]! * w;
+          b += tex[t + 2]! * w;
+          a += tex[t + 3]! * w;
+        }
       }
       if (a < 0.5) continue;
       const alpha = a / 255;
@@ -187,6 +215,48 @@ function drawSprite(
   stats.inFrame = inFrame;
 }
 
+/** Copies the part `r` of the frame from a world background image as the camera sees it. */
+function sampleBackground(
+  bg: WorldBackground,
+  src: Uint8Array | Uint8ClampedArray,
+  frame: Uint8ClampedArray,
+  W: number,
+  H: number,
+  cam: CameraState,
+  r: Rect,
+  colIdx: Int32Array,
+): void {
+  if (r.x1 <= r.x0 || r.y1 <= r.y0) return;
+  const zoom = cam.zoom;
+  if (zoom === 1) {
+    // nearest pixel: frame pixel i shows world pixel i + round(cam.x * W) + ox
+    const bx0 = Math.floor(cam.x * W + 0.5) + bg.ox;
+    const by0 = cam.y * H + bg.oy;
+    const rowLen = (r.x1 - r.x0) * 3;
+    for (let j = r.y0; j < r.y1; j++) {
+      const by = Math.min(bg.bh - 1, Math.max(0, Math.floor(by0 + j + 0.5)));
+      const s = (by * bg.bw + bx0 + r.x0) * 3;
+      frame.set(src.subarray(s, s + rowLen), (j * W + r.x0) * 3);
+    }
+    return;
+  }
+  for (let i = r.x0; i < r.x1; i++) {
+    const bx = Math.floor((cam.x + (i + 0.5) / (zoom * W)) * W + bg.ox);
+    colIdx[i] = Math.min(bg.bw - 1, Math.max(0, bx)) * 3;
+  }
+  for (let j = r.y0; j < r.y1; j++) {
+    const by = Math.min(bg.bh - 1, Math.max(0, Math.floor((cam.y + (j + 0.5) / (zoom * H)) * H + bg.oy)));
+    const row = by * bg.bw * 3;
+    let o = (j * W + r.x0) * 3;
+    for (let i = r.x0; i < r.x1; i++) {
+      const s = row + colIdx[i]!;
+      frame[o++] = src[s]!;
+      frame[o++] = src[s + 1]!;
+      frame[o++] = src[s + 2]!;
+    }
+  }
+}
+
 /** How each object of a spec is drawn (resolved once per clip). */
 function drawables(spec: SceneSpec): Drawable[] {
   return spec.objects.map((o, index) => {
@@ -208,6 +278,7 @@ export function renderClip(spec: SceneSpec, seed: number, options: RenderOptions
   const W = spec.width;
   const H = spec.height;
   const F = spec.frames;
+  const style = spec.style;
   const rng = makeRng(seed);
   const bg = drawBackground(spec.background, W, H, rng.fork('background'));
   const tracks = sceneTracks(spec);
@@ -221,53 +292,119 @@ export function renderClip(spec: SceneSpec, seed: number, options: RenderOptions
   const clamped = new Uint8ClampedArray(pixels.buffer);
   const owner = new Int8Array(W * H);
   const masks = options.masks ? new Int8Array(F * W * H) : undefined;
-  const scratch = makeStyleScratch(W, H, spec.style);
+  const scratch = makeStyleScratch(W, H, style);
   const colIdx = new Int32Array(W);
   const totals = new Int32Array(nObj);
   const inFrames = new Int32Array(nObj);
   const visible = new Int32Array(nObj);
   const lut = new Uint8Array(256 * 3);
   const truth: FrameTruth[] = new Array(F);
+  const margin = styleMargin(style, W, H);
 
+  // Background pixels away from objects only need a per-pixel colour map for most styles, so
+  // the styled world background is computed once; a static camera even reuses one crop.
+  const reference = options.reference === true;
+  const staticCam = !reference && spec.camera === 'static';
+  const rawWorld = bg.rgb;
+  const pointwise = styleBackgroundPixels(style, rawWorld);
+  // pixel style with a moving camera: blocks are on the frame's grid, so style every frame whole
+  const wholeFrameStyle = reference || (style === 'pixel' && !staticCam);
+  const styledWorld = pointwise ?? rawWorld;
+  const needRawInRect = style !== 'flat' && style !== 'cartoon' && !wholeFrameStyle;
+  let rawCrop: Uint8ClampedArray | undefined;
+  let styledCrop: Uint8ClampedArray | undefined;
+  if (staticCam) {
+    rawCrop = new Uint8ClampedArray(frameSize);
+    sampleBackground(
+      bg,
+      rawWorld,
+      rawCrop,
+      W,
+      H,
+      { x: 0, y: 0, zoom: 1 },
+      { x0: 0, y0: 0, x1: W, y1: H },
+      colIdx,
+    );
+    if (pointwise) {
+      styledCrop = new Uint8ClampedArray(frameSize);
+      sampleBackground(
+        bg,
+        pointwise,
+        styledCrop,
+        W,
+        H,
+        { x: 0, y: 0, zoom: 1 },
+        { x0: 0, y0: 0, x1: W, y1: H },
+        colIdx,
+      );
+    } else {
+      styledCrop = new Uint8ClampedArray(rawCrop);
+      owner.fill(-1);
+      applyStyle(style, styledCrop, owner, W, H, scratch);
+    }
+  }
+
+  const sxs = new Float64Array(nObj);
+  const sys = new Float64Array(nObj);
+  const sizes = new Float64Array(nObj);
   for (let f = 0; f < F; f++) {
     const frame = clamped.subarray(f * frameSize, (f + 1) * frameSize);
     const cam = cameraAt(spec, f);
     const zoom = cam.zoom;
-    // background
-    if (zoom === 1) {
-      const bx0 = Math.floor(cam.x * W + 0.5 + bg.ox);
-      const by0 = cam.y * H + bg.oy;
-      for (let j = 0; j < H; j++) {
-        const by = Math.min(bg.bh - 1, Math.max(0, Math.floor(by0 + j + 0.5)));
-        const src = (by * bg.bw + bx0) * 3;
-        frame.set(bg.rgb.subarray(src, src + W * 3), j * W * 3);
-      }
-    } else {
-      for (let i = 0; i < W; i++) {
-        const bx = Math.floor((cam.x + (i + 0.5) / (zoom * W)) * W + bg.ox);
-        colIdx[i] = Math.min(bg.bw - 1, Math.max(0, bx)) * 3;
-      }
-      for (let j = 0; j < H; j++) {
-        const by = Math.min(bg.bh - 1, Math.max(0, Math.floor((cam.y + (j + 0.5) / (zoom * H)) * H + bg.oy)));
-        const row = by * bg.bw * 3;
-        let o = j * W * 3;
-        for (let i = 0; i < W; i++) {
-          const s = row + colIdx[i]!;
-          frame[o++] = bg.rgb[s]!;
-          frame[o++] = bg.rgb[s + 1]!;
-          frame[o++] = bg.rgb[s + 2]!;
+    // where each object is, and the rectangle holding every drawn object (plus the style margin)
+    let rx0 = W;
+    let ry0 = H;
+    let rx1 = 0;
+    let ry1 = 0;
+    for (let k = 0; k < nObj; k++) {
+      const tr = tracks[k]!;
+      const sx = (tr.x[f]! - cam.x) * zoom * W;
+      const sy = (tr.y[f]! - cam.y) * zoom * H;
+      const s = tr.sizePx * tr.scale[f]! * zoom;
+      sxs[k] = sx;
+      sys[k] = sy;
+      sizes[k] = s;
+      if (!tr.shown[f] || !(s > 0)) continue;
+      const a = tr.angle[f]!;
+      const half = (s / 2) * (Math.abs(Math.cos(a)) + Math.abs(Math.sin(a))) + 1 + margin;
+      rx0 = Math.min(rx0, Math.floor(sx - half));
+      ry0 = Math.min(ry0, Math.floor(sy - half));
+      rx1 = Math.max(rx1, Math.ceil(sx + half));
+      ry1 = Math.max(ry1, Math.ceil(sy + half));
+    }
+    let rect: Rect = {
+      x0: Math.max(0, rx0),
+      y0: Math.max(0, ry0),
+      x1: Math.min(W, rx1),
+      y1: Math.min(H, ry1),
+    };
+    if (rect.x1 <= rect.x0 || rect.y1 <= rect.y0) rect = { x0: 0, y0: 0, x1: 0, y1: 0 };
+    else if (style === 'pixel') rect = alignToBlocks(rect, W, H);
+    // background: styled everywhere, raw where objects (and their style margin) are
+    const full: Rect = { x0: 0, y0: 0, x1: W, y1: H };
+    if (wholeFrameStyle) rect = full;
+    if (staticCam) {
+      frame.set(styledCrop!);
+      if (needRawInRect) {
+        const rowLen = (rect.x1 - rect.x0) * 3;
+        for (let j = rect.y0; j < rect.y1; j++) {
+          const o = (j * W + rect.x0) * 3;
+          frame.set(rawCrop!.subarray(o, o + rowLen), o);
         }
       }
+    } else {
+      sampleBackground(bg, wholeFrameStyle ? rawWorld : styledWorld, frame, W, H, cam, full, colIdx);
+      if (needRawInRect) sampleBackground(bg, rawWorld, frame, W, H, cam, rect, colIdx);
     }
-    // objects
+    // objects, far to near
     owner.fill(-1);
     const objs: ObjectTruth[] = new Array(nObj);
     for (const k of order) {
       const tr = tracks[k]!;
       const d = draw[k]!;
-      const sx = (tr.x[f]! - cam.x) * zoom * W;
-      const sy = (tr.y[f]! - cam.y) * zoom * H;
-      const s = tr.sizePx * tr.scale[f]! * zoom;
+      const sx = sxs[k]!;
+      const sy = sys[k]!;
+      const s = sizes[k]!;
       const angle = tr.angle[f]!;
       totals[k] = 0;
       inFrames[k] = 0;
@@ -280,9 +417,11 @@ export function renderClip(spec: SceneSpec, seed: number, options: RenderOptions
       objs[k] = { id: tr.id, x: sx, y: sy, w: s, h: s, angle, present: false, occluded: 0 };
     }
     visible.fill(0);
-    for (let p = 0; p < W * H; p++) {
-      const o = owner[p]!;
-      if (o >= 0) visible[o]!++;
+    for (let j = rect.y0; j < rect.y1; j++) {
+      for (let p = j * W + rect.x0, e = j * W + rect.x1; p < e; p++) {
+        const o = owner[p]!;
+        if (o >= 0) visible[o]!++;
+      }
     }
     for (let k = 0; k < nObj; k++) {
       const t = objs[k]!;
@@ -301,7 +440,7 @@ export function renderClip(spec: SceneSpec, seed: number, options: RenderOptions
       t.visibleArea = visible[k]!;
     }
     if (masks) masks.set(owner, f * W * H);
-    applyStyle(spec.style, frame, owner, W, H, scratch);
+    applyStyle(style, frame, owner, W, H, scratch, rect);
     // lighting
     const light = lightingAt(spec, f);
     if (light.r !== 1 || light.g !== 1 || light.b !== 1) {

@@ -185,11 +185,18 @@ export function sampleScene(seed: number, options: SampleOptions): SceneSpec {
     } else color = cls.nativeColor!;
     const size = rng.pick(sizes);
     const kind = rng.pick(motions);
-    const speed = rng.pick(speeds);
+    let speed = rng.pick(speeds);
     let direction: Direction | undefined;
     if (kind === 'linear' || kind === 'zigzag' || kind === 'bounce') direction = rng.pick(directions);
     else if (kind === 'orbit' || kind === 'rotate') direction = rng.chance(0.5) ? 'right' : 'left';
     else if (kind === 'fall' && rng.chance(0.25)) direction = rng.chance(0.5) ? 'right' : 'left';
+    if ((kind === 'linear' || kind === 'zigzag') && direction && !fits(direction, speed, size, W, H, S, T)) {
+      // a path longer than the frame: slow down to one that fits, if the options allow it
+      const slower = speeds.filter(
+        (sp) => SPEED_VALUES[sp] < SPEED_VALUES[speed] && fits(direction!, sp, size, W, H, S, T),
+      );
+      if (slower.length > 0) speed = slower.reduce((a, b) => (SPEED_VALUES[a] > SPEED_VALUES[b] ? a : b));
+    }
     const at = rng.pick([0.25, 0.5, 0.75]);
     const motion = { kind, ...(direction ? { direction } : {}), speed, at };
     const start = startFor(rng, { kind, direction, speed, size }, W, H, S, T);
@@ -219,6 +226,23 @@ export function sampleScene(seed: number, options: SampleOptions): SceneSpec {
   return parseSpec({ width: W, height: H, frames: F, fps, background, style, camera, lighting, objects });
 }
 
+/** Whether a straight path at this speed stays inside the frame for the whole clip. */
+function fits(
+  direction: Direction,
+  speed: Speed,
+  size: Size,
+  W: number,
+  H: number,
+  S: number,
+  T: number,
+): boolean {
+  const [dx, dy] = DIRECTION_VECTORS[direction];
+  const half = (SIZE_VALUES[size] * S) / 2;
+  const tx = Math.abs(dx * SPEED_VALUES[speed] * T * W);
+  const ty = Math.abs(dy * SPEED_VALUES[speed] * T * W);
+  return tx <= W - 2 * half && ty <= H - 2 * half;
+}
+
 /** A start point from which the object stays (mostly) in view for the whole clip. */
 function startFor(
   rng: Rng,
@@ -246,11 +270,14 @@ function startFor(
     const [dx, dy] = DIRECTION_VECTORS[m.direction ?? 'right'];
     const tx = dx * SPEED_VALUES[m.speed] * T;
     const ty = (dy * SPEED_VALUES[m.speed] * T * W) / H;
-    // allow the object to leave by up to a third of its travel if the path is longer than the frame
-    return {
-      x: clamp01(range(mx - Math.min(0, tx), 1 - mx - Math.max(0, tx))),
-      y: clamp01(range(my - Math.min(0, ty), 1 - my - Math.max(0, ty))),
+    // a path longer than the frame starts just inside the edge it enters from, so it is in
+    // view from the first frame and leaves late
+    const axis = (m: number, t: number) => {
+      const lo = m - Math.min(0, t);
+      const hi = 1 - m - Math.max(0, t);
+      return lo <= hi ? rng.range(lo, hi) : t > 0 ? m : 1 - m;
     };
+    return { x: clamp01(axis(mx, tx)), y: clamp01(axis(my, ty)) };
   }
   if (m.kind === 'fall') return { x: clamp01(range(mx, 1 - mx)), y: clamp01(range(my, Math.max(my, 0.4))) };
   return { x: clamp01(range(mx, 1 - mx)), y: clamp01(range(my, 1 - my)) };
@@ -276,14 +303,22 @@ function setUpInteraction(
   const speed =
     speeds.includes('fast') && T < 2.5 ? 'fast' : speeds.includes('medium') ? 'medium' : rng.pick(speeds);
   const travel = SPEED_VALUES[speed] * T; // frame widths
-  const gap = Math.min(0.6, travel * 0.75);
-  const half = (SIZE_VALUES[target.size] * S) / 2 / H;
+  const halfT = (SIZE_VALUES[target.size] * S) / 2 / W;
+  const halfM = (SIZE_VALUES[mover.size] * S) / 2 / W;
+  const halfY = (Math.max(SIZE_VALUES[target.size], SIZE_VALUES[mover.size]) * S) / 2 / H;
+  // the mover starts fully in view and reaches the target's centre about 3/4 of the way through
+  const gap = Math.max(0, Math.min(1 - halfT - halfM, travel * 0.75));
+  const moverX = fromLeft ? halfM : 1 - halfM;
+  const targetX = fromLeft ? Math.min(1 - halfT, moverX + gap) : Math.max(halfT, moverX - gap);
+  const y = Math.min(1 - halfY, Math.max(halfY, target.start.y));
   target.motion = { kind: rng.pick(['static', 'rotate'] as const), speed: 'medium', at: 0.5 };
-  target.start = {
-    x: clamp01(fromLeft ? 0.5 + gap / 3 : 0.5 - gap / 3),
-    y: clamp01(Math.min(1 - half, Math.max(half, target.start.y))),
+  target.start = { x: clamp01(targetX), y: clamp01(y) };
+  mover.start = {
+    x: clamp01(
+      moverX + (fromLeft ? 1 : -1) * rng.range(0, Math.max(0, Math.abs(targetX - moverX) - gap * 0.9)),
+    ),
+    y: target.start.y,
   };
-  mover.start = { x: clamp01(target.start.x + (fromLeft ? -gap : gap)), y: target.start.y };
   mover.motion = { kind: 'linear', direction: fromLeft ? 'right' : 'left', speed, at: 0.5 };
   const r = rng.int(3);
   if (r === 0) {
@@ -293,5 +328,4 @@ function setUpInteraction(
     target.depth = 0;
     mover.depth = 1 + rng.int(3);
   } else mover.depth = target.depth;
-  void W;
 }

@@ -96,7 +96,12 @@ const point = z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1
 
 export const motionSchema = z.object({
   kind: z.enum(MOTIONS),
-  /** For linear, zigzag and bounce: the heading at the first frame. */
+  /**
+   * For linear, zigzag and bounce: the heading at the first frame (defaults: right, right,
+   * down-right). For orbit and rotate: the sense of turning, clockwise on screen when it has a
+   * rightward component or is left out, counterclockwise when leftward. For fall: an optional
+   * sideways drift (its horizontal component). See world/motion.ts effectiveDirection.
+   */
   direction: z.enum(DIRECTIONS).optional(),
   speed: z.enum(SPEEDS).default('medium'),
   /** For appear/disappear: the frame fraction (0..1) at which it happens. */

@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS } from '../../src/server/limits.ts';
 import type { QueueTiming } from '../../src/server/queue/queue.ts';
 import { DataDir } from '../../src/server/storage.ts';
 import { VideoWorker } from '../../src/server/worker.ts';
-import { WorldGenerator } from '../../src/server/worldGenerator.ts';
+import { tinyPipelineGenerator } from './fixtures/generator.ts';
 
 export const FAST_TIMING: QueueTiming = {
   leaseMs: 1500,
@@ -96,7 +96,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const data = new DataDir(dataDir);
   await data.init();
   const backend = openBackend(opts.queueUrl, dataDir, opts.timing ?? FAST_TIMING);
-  const generator = new WorldGenerator({ maxNativeSide: 64 });
+  const generator = await tinyPipelineGenerator(join(dataDir, 'provenance'));
   const { secret } = await backend.keys.create('test');
   const options: AppOptions = {
     queue: backend.queue,

@@ -1,0 +1,163 @@
+// The server's VideoGenerator: Kinema's text-to-video pipeline. A job is generated at the model's
+// native size with the requested aspect ratio (sides on the model's grid, the longer one at most
+// `maxNativeSide`), upscaled to the requested pixels, watermarked, signed and written as the
+// video, its thumbnail and its spritesheet.
+import { join } from 'node:path';
+import type { VideoFrames } from '../media/frames.ts';
+import { resizeFrames } from '../media/resize.ts';
+import { editVideo } from '../pipeline/edit.ts';
+import { extendVideo } from '../pipeline/extend.ts';
+import {
+  type GeneratedVideo as PipelineVideo,
+  sizeMultiple,
+  type VideoPipeline,
+} from '../pipeline/generate.ts';
+import { imageToVideo } from '../pipeline/imageToVideo.ts';
+import { readClip, readImage } from '../pipeline/inputs.ts';
+import { type OperatorSettings, provenanceFor } from '../pipeline/operator.ts';
+import { writeOutput } from '../pipeline/output.ts';
+import { checkPrompt } from '../safety/policy.ts';
+import {
+  type GeneratedVideo,
+  GenerationError,
+  type VideoGenerator,
+  type VideoJobInput,
+} from './generator.ts';
+
+export interface PipelineGeneratorOptions {
+  pipeline: VideoPipeline;
+  operator: OperatorSettings;
+  /** Longest native side (default 64: what the shipped model trained at). */
+  maxNativeSide?: number;
+  defaultFps?: number;
+  defaultSteps?: number;
+  defaultGuidance?: number;
+  /** How far an edit may move from its source (SDEdit strength). */
+  editStrength?: number;
+}
+
+export class PipelineGenerator implements VideoGenerator {
+  readonly models: readonly string[];
+  private readonly maxNativeSide: number;
+
+  constructor(private readonly options: PipelineGeneratorOptions) {
+    this.models = [options.pipeline.model.id, 'kinema'];
+    this.maxNativeSide = options.maxNativeSide ?? 64;
+  }
+
+  nativeSize(width: number, height: number) {
+    const grid = sizeMultiple(this.options.pipeline.model);
+    const scale = Math.min(1, this.maxNativeSide / Math.max(width, height));
+    const fit = (v: number) => Math.max(grid, grid * Math.round((v * scale) / grid));
+    return { width: fit(width), height: fit(height) };
+  }
+
+  async generate(
+    job: VideoJobInput,
+    outDir: string,
+    onProgress: (fraction: number) => void,
+    signal: AbortSignal,
+  ): Promise<GeneratedVideo> {
+    const decision = checkPrompt(job.prompt);
+    if (!decision.allowed) throw new GenerationError(decision.violation.message, 'content_policy_violation');
+    const { pipeline } = this.options;
+    const native = this.nativeSize(job.width, job.height);
+    const fps = job.fps ?? this.options.defaultFps ?? 8;
+    const settings = {
+      prompt: job.prompt,
+      negativePrompt: job.negativePrompt ?? undefined,
+      seed: job.seed,
+      steps: job.steps ?? this.options.defaultSteps ?? 24,
+      guidanceScale: job.guidanceScale ?? this.options.defaultGuidance ?? 4,
+      sampler: 'euler' as const,
+      ...native,
+      fps,
+      onProgress: (percent: number) => {
+        signal.throwIfAborted();
+        onProgress(0.9 * (percent / 100));
+      },
+    };
+    const temporal = pipeline.model.preset.autoencoder.temporalPatch;
+    const framesFor = (seconds: number) => 1 + temporal * Math.max(1, Math.round((seconds * fps) / temporal));
+    let video: PipelineVideo;
+    if (job.kind === 'edit' && job.sourceVideo) {
+      const source = await this.readSource(job.sourceVideo, native, fps);
+      video = await editVideo(pipeline, {
+        ...settings,
+        video: source,
+        strength: this.options.editStrength ?? 0.6,
+      });
+    } else if (job.kind === 'extend' && job.sourceVideo) {
+      const source = await this.readSource(job.sourceVideo, native, fps);
+      const addFrames = Math.max(1, framesFor(job.seconds) - source.frames);
+      video = await extendVideo(pipeline, { ...settings, video: source, addFrames, direction: 'forward' });
+    } else if (job.inputReference) {
+      const image = await readImage(job.inputReference, native.width, native.height);
+      video = await imageToVideo(pipeline, { ...settings, image, frames: framesFor(job.seconds) });
+    } else {
+      video = await pipeline.generate({ ...settings, frames: framesFor(job.seconds) });
+    }
+    signal.throwIfAborted();
+
+    const clip: VideoFrames = {
+      pixels: video.pixels,
+      frames: video.frames,
+      width: video.width,
+      height: video.height,
+      fps,
+    };
+    const { provenance } = provenanceFor(this.options.operator, {
+      outputId: job.id,
+      prompt: job.prompt,
+      modelId: video.modelId,
+      action: job.kind,
+      derivation:
+        job.sourceVideo && job.kind !== 'create'
+          ? { kind: job.kind === 'extend' ? 'extension' : job.kind, parentFile: job.sourceVideo }
+          : undefined,
+    });
+    const full = resizeFrames(clip, job.width, job.height);
+    await writeOutput(full, join(outDir, 'video.mp4'), { provenance });
+    onProgress(0.95);
+    const middle = Math.floor(full.frames / 2);
+    const frameSize = job.width * job.height * 3;
+    const still = {
+      ...full,
+      frames: 1,
+      pixels: full.pixels.subarray(middle * frameSize, (middle + 1) * frameSize),
+    };
+    await writeOutput(still, join(outDir, 'thumbnail.png'), {
+      provenance: { ...provenance, audit: undefined },
+    });
+    // Spritesheet tiles stay at the native size: small previews for scrubbing.
+    await writeOutput(clip, join(outDir, 'spritesheet.png'), {
+      format: 'spritesheet',
+      provenance: { ...provenance, audit: undefined },
+    });
+    onProgress(1);
+    return {
+      video: 'video.mp4',
+      thumbnail: 'thumbnail.png',
+      spritesheet: 'spritesheet.png',
+      nativeWidth: native.width,
+      nativeHeight: native.height,
+      frames: video.frames,
+      fps,
+    };
+  }
+
+  private async readSource(
+    file: string,
+    size: { width: number; height: number },
+    fps: number,
+  ): Promise<VideoFrames> {
+    try {
+      return await readClip(file, size.width, size.height, fps);
+    } catch (err) {
+      throw new GenerationError(
+        `cannot read the source video: ${(err as Error).message}`,
+        'invalid_source_video',
+      );
+    }
+  }
+}
