@@ -1,11 +1,11 @@
 // `kinema media probe|convert` and `kinema data ingest`.
 import type { Command } from 'commander';
-import { rawClipSink } from '../media/clip-sink.ts';
 import { convertMedia } from '../media/convert.ts';
 import { FITS, type Fit } from '../media/decode.ts';
 import { UnsupportedMediaError } from '../media/errors.ts';
 import { ingestVideos } from '../media/ingest.ts';
 import { probeMedia } from '../media/probe.ts';
+import { shardClipSink } from '../train/shardSink.ts';
 
 function parseSize(text: string): { width: number; height: number } {
   const match = /^(\d+)x(\d+)$/.exec(text);
@@ -84,10 +84,11 @@ export function registerMediaCommands(program: Command): void {
     .option('--fit <fit>', `how aspect ratios meet: ${FITS.join(' | ')}`, 'crop')
     .option('--buckets <list>', 'aspect buckets, e.g. 64x64,96x64,64x96 (nearest aspect wins)')
     .option('--max-clips-per-video <n>', 'cap clips per video', Number)
+    .option('--shard-size <n>', 'clips per shard file', Number, 256)
     .option('--json', 'print the summary as JSON')
     .option('--ffmpeg <path>', 'ffmpeg executable')
     .action(async (source: string, opts) => {
-      const sink = await rawClipSink(opts.out);
+      const sink = shardClipSink(opts.out, { shardSize: opts.shardSize, meta: { source: 'ingest' } });
       try {
         const summary = await ingestVideos(source, sink, {
           ...parseSize(opts.size),

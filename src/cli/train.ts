@@ -50,7 +50,12 @@ export function registerTrainCommands(program: Command): void {
         warmupSteps: opts.warmup,
         seed: opts.seed,
         checkpointEvery: opts.checkpointEvery,
-        data: { source: 'world', level: opts.level ?? 0, maxObjects: opts.maxObjects },
+        data: {
+          source: opts.shards ? 'shards' : 'world',
+          shards: opts.shards,
+          level: opts.level ?? 0,
+          maxObjects: opts.maxObjects,
+        },
       });
       await runTraining(config, { resume: opts.resume, json: opts.json });
     });

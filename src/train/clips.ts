@@ -7,6 +7,7 @@ import { Rng } from '../nn/init.ts';
 import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
 import { curriculumScene } from './curriculum.ts';
+import type { ShardReader } from './shards.ts';
 
 export interface ClipBatch {
   /** Pixels scaled to [-1, 1]: (batch, frames, height, width, 3). */
@@ -51,6 +52,48 @@ export function worldBatch(opts: ClipSourceOptions, step: number, batch: number)
     captions.push(pickCaption(captionScene(spec, seed), new Rng(seed ^ 0x5bd1e995)));
   }
   return { pixels, captions, shape: [batch, frames, height, width, 3] };
+}
+
+/**
+ * A batch from a shard set (the world's export or a user's ingested videos). Records are drawn
+ * at random, seeded by (run seed, step, index); each must already have the run's clip shape,
+ * which `kinema data ingest --size --frames` produces.
+ */
+export function shardBatch(
+  reader: ShardReader,
+  opts: ClipSourceOptions,
+  step: number,
+  batch: number,
+): ClipBatch {
+  const { width, height, frames } = opts;
+  const frameValues = frames * height * width * 3;
+  const pixels = new Float32Array(batch * frameValues);
+  const captions: string[] = [];
+  for (let b = 0; b < batch; b++) {
+    const rng = Rng.derive(opts.seed, `shard:${step}:${b}`);
+    const index = Math.floor(rng.uniform() * reader.length);
+    const record = reader.get(index);
+    if (
+      record.width !== width ||
+      record.height !== height ||
+      record.frames !== frames ||
+      (record.channels ?? 3) !== 3
+    ) {
+      throw new ShardShapeError(
+        `shard record ${index} is ${record.width}x${record.height}x${record.frames}; this run trains on ${width}x${height}x${frames} (ingest with --size ${width}x${height} --frames ${frames})`,
+      );
+    }
+    const offset = b * frameValues;
+    for (let i = 0; i < frameValues; i++) pixels[offset + i] = record.pixels[i]! / 127.5 - 1;
+    const texts = Object.values(record.captions).filter((t) => t.trim().length > 0);
+    captions.push(texts[Math.floor(rng.uniform() * texts.length)] ?? '');
+  }
+  return { pixels, captions, shape: [batch, frames, height, width, 3] };
+}
+
+export class ShardShapeError extends Error {
+  override name = 'ShardShapeError';
+  static readonly userError = true;
 }
 
 /** Captions of many world scenes, for training the tokenizer's vocabulary at the start of a run. */

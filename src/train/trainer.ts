@@ -33,9 +33,10 @@ import { createEma, emaDecayAt, updateEma } from '../nn/ema.ts';
 import { initParams, Rng } from '../nn/init.ts';
 import { fromHostParams, type HostParams, type Params, toHostParams } from '../nn/params.ts';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { type ClipSourceOptions, worldBatch, worldCaptions } from './clips.ts';
+import { type ClipBatch, type ClipSourceOptions, shardBatch, worldBatch, worldCaptions } from './clips.ts';
 import type { TrainConfig } from './config.ts';
 import { type LossPoint, renderLossCurve } from './lossCurve.ts';
+import { ShardReader } from './shards.ts';
 
 export class TrainingError extends Error {
   override name = 'TrainingError';
@@ -80,9 +81,28 @@ function clipSource(config: TrainConfig, preset: ModelPreset): ClipSourceOptions
   };
 }
 
+/** Captions the tokenizer's vocabulary is trained on: the world's, or the shard set's own. */
+function trainingCaptions(config: TrainConfig, source: ClipSourceOptions): string[] {
+  if (config.data.source === 'world') return worldCaptions(source, 2000);
+  const reader = new ShardReader(config.data.shards!);
+  const count = Math.min(reader.length, 5000);
+  const captions = Array.from({ length: count }, (_, i) => Object.values(reader.info(i).captions)).flat();
+  reader.close();
+  return captions;
+}
+
+/** Batches of training clips from the configured source. */
+function clipMaker(config: TrainConfig, preset: ModelPreset): (step: number, batch: number) => ClipBatch {
+  const source = clipSource(config, preset);
+  if (config.data.source === 'world') return (step, batch) => worldBatch(source, step, batch);
+  const reader = new ShardReader(config.data.shards!);
+  if (reader.length === 0) throw new TrainingError(`${config.data.shards} holds no clips`);
+  return (step, batch) => shardBatch(reader, source, step, batch);
+}
+
 function autoencoderStage(config: TrainConfig, preset: ModelPreset): Stage {
   const cfg = preset.autoencoder;
-  const source = clipSource(config, preset);
+  const clips = clipMaker(config, preset);
   const shape = clipShapeOf(config, preset);
   const pixelShape = [shape.batch, shape.frames, shape.height, shape.width, 3];
   return {
@@ -90,8 +110,7 @@ function autoencoderStage(config: TrainConfig, preset: ModelPreset): Stage {
     loss: (params, batch) => autoencoderLoss(params, cfg, batch.pixels!),
     batchShapes: () => ({ pixels: new ArraySpec(pixelShape) }),
     async makeBatch(step) {
-      const clips = worldBatch(source, step, shape.batch);
-      return { pixels: { data: clips.pixels, shape: pixelShape } };
+      return { pixels: { data: clips(step, shape.batch).pixels, shape: pixelShape } };
     },
     extra: () => ({}),
   };
@@ -126,6 +145,7 @@ async function ditStage(config: TrainConfig, preset: ModelPreset, resumed?: Chec
     throw new TrainingError(`${config.autoencoder} is not an autoencoder checkpoint`);
   const aeCfg = preset.autoencoder;
   const source = clipSource(config, preset);
+  const makeClips = clipMaker(config, preset);
   const shape = clipShapeOf(config, preset);
   const pixelShape = [shape.batch, shape.frames, shape.height, shape.width, 3];
   const latentFrames = latentFrameCount(aeCfg, shape.frames);
@@ -141,7 +161,7 @@ async function ditStage(config: TrainConfig, preset: ModelPreset, resumed?: Chec
 
   const tokenizer: Tokenizer = resumed?.extra?.tokenizer
     ? parseTokenizer(resumed.extra.tokenizer)
-    : trainTokenizer(worldCaptions(source, 2000), {
+    : trainTokenizer(trainingCaptions(config, source), {
         maxLength: preset.dit.text.maxLength,
         maxVocab: preset.dit.text.vocabSize,
       });
@@ -149,7 +169,7 @@ async function ditStage(config: TrainConfig, preset: ModelPreset, resumed?: Chec
   // once on fresh clips and kept with the run so a resumed run uses the same scale.
   const latentScale = resumed?.extra?.latentScale
     ? Number(resumed.extra.latentScale)
-    : 1 / standardDeviation(await encoder.run(worldBatch(source, -2, shape.batch).pixels));
+    : 1 / standardDeviation(await encoder.run(makeClips(-2, shape.batch).pixels));
   const length = tokenizer.maxLength;
 
   return {
@@ -174,7 +194,7 @@ async function ditStage(config: TrainConfig, preset: ModelPreset, resumed?: Chec
       conditionMask: new ArraySpec([shape.batch, latentFrames]),
     }),
     async makeBatch(step) {
-      const clips = worldBatch(source, step, shape.batch);
+      const clips = makeClips(step, shape.batch);
       const latents = await encoder.run(clips.pixels);
       for (let i = 0; i < latents.length; i++) latents[i] *= latentScale;
       const rng = Rng.derive(config.seed, `noise:${step}`);

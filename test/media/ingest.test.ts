@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseCsv } from '../../src/media/captions.ts';
 import { type ClipRecord, ingestVideos, nearestBucket } from '../../src/media/ingest.ts';
+import { ShardReader } from '../../src/train/shards.ts';
 import { renderTestSource, tempFolder } from './fixtures.ts';
 
 let dir: string;
@@ -131,7 +132,9 @@ test('CSV (Open-Sora path,text) and JSONL lists, with aspect buckets', { timeout
   );
 });
 
-test('kinema data ingest writes clips and lists the uncaptioned video', { timeout: 60_000 }, async () => {
+test('kinema data ingest writes training shards and lists the uncaptioned video', {
+  timeout: 60_000,
+}, async () => {
   // Run the command in its own process, as a user would (stdout here belongs to the test runner).
   const out = join(dir, 'shards');
   const script = `import { Command } from 'commander';
@@ -160,8 +163,13 @@ await program.parseAsync(process.argv.slice(1), { from: 'user' });`;
   );
   const summary = JSON.parse(stdout);
   assert.deepEqual(summary.uncaptioned, [join(videos, 'nocaption.mp4')]);
-  const index = (await readFile(join(out, 'clips.jsonl'), 'utf8')).trim().split('\n');
-  assert.equal(index.length, summary.clips);
+  // The clips are a training shard set, readable by the trainer's reader, captions kept.
+  const reader = new ShardReader(out);
+  assert.equal(reader.length, summary.clips);
+  const first = reader.get(0, { verify: true });
+  assert.deepEqual([first.width, first.height], [64, 64]);
+  assert.ok(Object.values(first.captions)[0]!.length > 0);
+  reader.close();
 });
 
 test('CSV parsing handles quotes, commas and newlines; buckets pick the nearest aspect', () => {

@@ -1,0 +1,81 @@
+// Training resumes exactly: 20 steps straight = 10 steps, stop (checkpoint), resume, 10 more.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { parseTrainConfig } from '../../src/train/config.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+
+async function train(out: string, steps: number, upTo: number, resume: boolean): Promise<void> {
+  const config = parseTrainConfig({
+    stage: 'autoencoder',
+    preset: 'tiny',
+    steps,
+    out,
+    lr: 1e-2,
+    warmupSteps: 2,
+    seed: 3,
+  });
+  const trainer = await Trainer.create(config, { resume });
+  while (trainer.currentStep < upTo) await trainer.log(await trainer.trainStep());
+  await trainer.save();
+  await trainer.dispose();
+}
+
+test('20 steps = 10 steps + resume + 10 steps (weights, EMA and moments)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-resume-'));
+  try {
+    await train(join(dir, 'straight'), 20, 20, false);
+    await train(join(dir, 'split'), 20, 10, false);
+    await train(join(dir, 'split'), 20, 20, true);
+    const a = await loadCheckpoint(join(dir, 'straight', 'checkpoint.safetensors'));
+    const b = await loadCheckpoint(join(dir, 'split', 'checkpoint.safetensors'));
+    assert.equal(a.step, 20);
+    assert.equal(b.step, 20);
+    for (const section of ['params', 'ema', 'adamM', 'adamV'] as const) {
+      for (const [name, tensor] of Object.entries(a[section]!)) {
+        const other = b[section]![name]!.data;
+        tensor.data.forEach((v, i) => {
+          assert.ok(
+            Math.abs(v - other[i]!) <= 1e-5 + 1e-4 * Math.abs(v),
+            `${section}/${name}[${i}]: ${v} vs ${other[i]}`,
+          );
+        });
+      }
+    }
+    // The log covers every step once, and the loss went down.
+    const log = (await readFile(join(dir, 'split', 'log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      log.map((e) => e.step),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    assert.ok(log.at(-1).loss < log[0].loss, `loss ${log[0].loss} → ${log.at(-1).loss}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a resumed run refuses a checkpoint of the other stage', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-resume-'));
+  try {
+    await train(dir, 2, 2, false);
+    const config = parseTrainConfig({
+      stage: 'dit',
+      preset: 'tiny',
+      steps: 4,
+      out: dir,
+      autoencoder: join(dir, 'checkpoint.safetensors'),
+    });
+    await assert.rejects(
+      () => Trainer.create(config, { resume: true }),
+      /is a autoencoder checkpoint, not dit/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
