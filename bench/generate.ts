@@ -10,7 +10,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { chromium } from 'playwright-core';
 import { ensureJax } from '../src/engine/jax.ts';
 import { encodeModel, GraphBuilder } from '../src/engine/onnxGraph.ts';
 import { OrtSession } from '../src/engine/session.ts';
@@ -24,6 +23,7 @@ import { exportOnnx } from '../src/pipeline/exportOnnx.ts';
 import { VideoPipeline } from '../src/pipeline/generate.ts';
 import { DEFAULT_SETTINGS, framesForSeconds } from '../src/pipeline/settings.ts';
 import { DEFAULT_WEIGHTS, loadModel, type ModelBundle } from '../src/pipeline/weights.ts';
+import { launchChromium } from '../test/_chromium.ts';
 import { report, timeMs } from './_report.ts';
 
 const SECONDS = 4;
@@ -126,19 +126,7 @@ const server = createServer(async (req, res) => {
   }
 });
 await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);

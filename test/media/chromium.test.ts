@@ -8,21 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { encodeVideo } from '../../src/media/encode-video.ts';
+import { hasChromium, launchChromium } from '../_chromium.ts';
 import { tempFolder, worldLikeClip } from './fixtures.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -49,13 +37,13 @@ after(async () => {
 });
 
 test('MP4 and WebM play to the end in headless Chromium at the encoded size', {
-  skip: !existsSync(CHROMIUM),
+  skip: !hasChromium(),
   timeout: 60_000,
 }, async () => {
   const clip = worldLikeClip(96, 64, 12, 8);
   await encodeVideo(clip, join(dir, 'clip.mp4'), { format: 'mp4' });
   await encodeVideo(clip, join(dir, 'clip.webm'), { format: 'webm' });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`${origin}/page`);

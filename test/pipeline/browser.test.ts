@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { exportOnnx } from '../../src/pipeline/exportOnnx.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
+import { launchChromium } from '../_chromium.ts';
 import { settings } from './_clips.ts';
 import { tinyModel } from './_tinyModel.ts';
 
@@ -59,19 +59,7 @@ test('the exported site generates frames of the right size in Chromium, matching
   const model = await tinyModel();
   const manifest = await exportOnnx(model, { width: 16, height: 16, frames: 5, outDir: dir, site: true });
   assert.deepEqual(manifest.latentShape, [3, 4, 4, 4]);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
