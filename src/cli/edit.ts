@@ -396,6 +396,7 @@ export function registerEditCommands(program: Command): void {
         })
         .parse(rawOpts);
       const items = await readBatch(file);
+      const operator = operatorSettingsFromEnv();
       const pipeline = await VideoPipeline.load(opts.weights);
       const bar = createProgressBar('batch', 100);
       const results = await runBatch(pipeline, items, {
@@ -414,6 +415,15 @@ export function registerEditCommands(program: Command): void {
         onItem: (i, item, modelPrompt) =>
           process.stderr.write(`\nkinema: [${i + 1}/${items.length}] line ${item.line}: ${modelPrompt}\n`),
         onProgress: (p) => bar.update(Math.round(p)),
+        provenanceOf: (prompt) => {
+          const { provenance, identityCreated } = provenanceFor(operator, {
+            prompt,
+            modelId: pipeline.model.id,
+            action: 'batch',
+          });
+          if (identityCreated) process.stderr.write(`kinema: ${LOCAL_IDENTITY_NOTICE}\n`);
+          return provenance;
+        },
       });
       bar.finish();
       process.stderr.write(`kinema: wrote ${results.length} clips to ${opts.out}\n`);

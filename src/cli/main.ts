@@ -1,6 +1,7 @@
 // The `kinema` command. Each stage registers its own subcommands; errors that users cause
 // (bad prompts, bad files, bad options) print one clear line and exit 2, bugs exit 1.
 import { Command, CommanderError } from 'commander';
+import { ZodError } from 'zod';
 import { registerEditCommands } from './edit.ts';
 import { registerEvalCommands } from './eval.ts';
 import { registerGenerateCommands } from './generate.ts';
@@ -30,21 +31,18 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Errors whose message is meant for the user, not a stack trace. */
-export function isUserError(err: unknown): err is Error {
-  return (
-    err instanceof Error &&
-    'userError' in err.constructor &&
-    (err.constructor as { userError?: boolean }).userError === true
-  );
-}
-
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram().exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof ZodError) {
+      // Options validated with zod inside a command: name the option, not a JSON dump.
+      const issue = err.issues[0]!;
+      process.stderr.write(`kinema: invalid option --${issue.path.join('.')}: ${issue.message}\n`);
+      process.exit(2);
+    }
     const e = err instanceof Error ? err : new Error(String(err));
     const typed = e.name !== 'Error';
     process.stderr.write(`kinema: ${typed ? `${e.name}: ` : ''}${e.message}\n`);

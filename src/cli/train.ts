@@ -27,6 +27,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--lr <rate>', 'peak learning rate', Number.parseFloat)
     .option('--warmup <steps>', 'learning-rate warm-up steps', int)
     .option(
+      '--shards <dir>',
+      'train on a shard set (from `world export` or `data ingest`) instead of the live world',
+    )
+    .option(
       '--level <n>',
       'world curriculum level: 0 one shape, 1 two objects and all classes, 2 everything',
       int,

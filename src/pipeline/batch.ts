@@ -4,8 +4,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
+import { assertPromptAllowed } from '../safety/policy.ts';
 import type { VideoPipeline } from './generate.ts';
-import { writeOutput } from './output.ts';
+import { type Provenance, writeOutput } from './output.ts';
 import { expandPrompt } from './promptExpansion.ts';
 import { makeRecord, recordPath, saveRecord } from './record.ts';
 import { checkSettings, framesForSeconds, type GenerationSettings } from './settings.ts';
@@ -84,6 +85,8 @@ export interface BatchOptions {
   /** Called before each item, with its index and the prompt the model gets. */
   onItem?: (index: number, item: BatchItem, modelPrompt: string) => void;
   onProgress?: (percent: number) => void;
+  /** Provenance of each clip (the operator's settings); every item gets its own output id. */
+  provenanceOf: (prompt: string) => Provenance;
 }
 
 export interface BatchResult {
@@ -98,6 +101,11 @@ export async function runBatch(
   items: BatchItem[],
   options: BatchOptions,
 ): Promise<BatchResult[]> {
+  // Every prompt is checked before any compute is spent on the first.
+  for (const item of items) {
+    assertPromptAllowed(item.prompt);
+    if (item.negativePrompt) assertPromptAllowed(item.negativePrompt);
+  }
   await mkdir(options.outDir, { recursive: true });
   const results: BatchResult[] = [];
   const digits = String(items.length).length;
@@ -116,7 +124,7 @@ export async function runBatch(
     });
     const name = item.name ?? `${String(index + 1).padStart(digits, '0')}-${slug(item.prompt)}`;
     const output = join(options.outDir, `${name}.${options.extension}`);
-    const written = await writeOutput(video, output);
+    const written = await writeOutput(video, output, { provenance: options.provenanceOf(item.prompt) });
     const record = makeRecord('generate', { ...settings, modelPrompt: expansion.prompt }, video, {
       output: basename(written.path),
     });

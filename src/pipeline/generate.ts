@@ -11,6 +11,7 @@ import { latentFrameCount, pixelFrameCount } from '../models/autoencoder.ts';
 import { tokenizeBatch } from '../models/text.ts';
 import { Rng } from '../nn/init.ts';
 import { AutoencoderSession, DenoiserSession, type LatentShape } from './sessions.ts';
+import { checkSettings } from './settings.ts';
 import { DEFAULT_WEIGHTS, loadModel, type ModelBundle } from './weights.ts';
 
 export interface GenerateRequest {
@@ -97,6 +98,14 @@ export class VideoPipeline {
         `size ${width}x${height}x${frames} does not fit the model's grid; nearest valid: ${fixed.width}x${fixed.height}x${fixed.frames} (sides multiples of ${sizeMultiple(this.model)}, frames 1 + ${this.model.preset.autoencoder.temporalPatch}k)`,
       );
     }
+    checkSettings(this.model, request);
+    if (
+      request.conditionLatentMask &&
+      request.conditionLatentMask.length !== latentFrameCount(this.model.preset.autoencoder, frames)
+    )
+      throw new GenerationError('the conditioning mask needs one flag per latent frame');
+    if (request.conditionPixels && request.conditionPixels.length !== frames * height * width * 3)
+      throw new GenerationError(`conditioning pixels must be ${frames}x${height}x${width}x3 values`);
     const shape = this.latentShape(width, height, frames);
     const perFrame = shape[1] * shape[2] * shape[3];
     const count = shape[0] * perFrame;

@@ -65,10 +65,11 @@ const SIGNABLE = new Set<OutputFormat>(['mp4', 'gif', 'png', 'spritesheet', 'jpe
 export async function writeOutput(
   video: VideoFrames,
   out: string,
-  options: { format?: OutputFormat; provenance?: Provenance } = {},
+  /** `provenance: null` writes unmarked, unsigned media: only for tests of the media path and ONNX exports. */
+  options: { format?: OutputFormat; provenance: Provenance | null },
 ): Promise<WrittenOutput> {
   const format = options.format ?? formatOfPath(out, video.frames);
-  const provenance = options.provenance;
+  const { provenance } = options;
   const frames = provenance
     ? { ...video, ...markFrames(video, provenance.outputId, provenance.marking) }
     : video;

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { VideoFrames } from '../media/frames.ts';
 import { resizeFrames } from '../media/resize.ts';
+import { MAX_FRAMES } from '../pipeline/conditioning.ts';
 import { editVideo } from '../pipeline/edit.ts';
 import { extendVideo } from '../pipeline/extend.ts';
 import {
@@ -23,6 +24,13 @@ import {
   type VideoGenerator,
   type VideoJobInput,
 } from './generator.ts';
+
+const SIGNABLE_PARENT = /\.(mp4|png|jpe?g|gif)$/i;
+
+/** Errors meant for the user carry `static userError = true` on their class. */
+function isUserError(err: unknown): err is Error {
+  return err instanceof Error && (err.constructor as { userError?: boolean }).userError === true;
+}
 
 export interface PipelineGeneratorOptions {
   pipeline: VideoPipeline;
@@ -58,8 +66,31 @@ export class PipelineGenerator implements VideoGenerator {
     onProgress: (fraction: number) => void,
     signal: AbortSignal,
   ): Promise<GeneratedVideo> {
-    const decision = checkPrompt(job.prompt);
-    if (!decision.allowed) throw new GenerationError(decision.violation.message, 'content_policy_violation');
+    try {
+      return await this.generateOrThrow(job, outDir, onProgress, signal);
+    } catch (err) {
+      // A user's mistake (a bad source file, an impossible size) fails the job at once with its
+      // message; retrying it would only fail again. Everything else is retried by the queue.
+      if (isUserError(err)) throw new GenerationError(err.message, 'invalid_request');
+      throw err;
+    }
+  }
+
+  private async generateOrThrow(
+    job: VideoJobInput,
+    outDir: string,
+    onProgress: (fraction: number) => void,
+    signal: AbortSignal,
+  ): Promise<GeneratedVideo> {
+    for (const text of [job.prompt, job.negativePrompt]) {
+      if (!text) continue;
+      const decision = checkPrompt(text);
+      if (!decision.allowed)
+        throw new GenerationError(decision.violation.message, 'content_policy_violation');
+    }
+    if ((job.kind === 'edit' || job.kind === 'extend') && !job.sourceVideo) {
+      throw new GenerationError(`an ${job.kind} needs a source video`, 'invalid_request');
+    }
     const { pipeline } = this.options;
     const native = this.nativeSize(job.width, job.height);
     const fps = job.fps ?? this.options.defaultFps ?? 8;
@@ -78,7 +109,16 @@ export class PipelineGenerator implements VideoGenerator {
       },
     };
     const temporal = pipeline.model.preset.autoencoder.temporalPatch;
-    const framesFor = (seconds: number) => 1 + temporal * Math.max(1, Math.round((seconds * fps) / temporal));
+    const framesFor = (seconds: number) => {
+      const frames = 1 + temporal * Math.max(1, Math.round((seconds * fps) / temporal));
+      if (frames > MAX_FRAMES) {
+        throw new GenerationError(
+          `${seconds} s at ${fps} fps is ${frames} frames; the most is ${MAX_FRAMES} (ask for fewer seconds or a lower fps)`,
+          'invalid_request',
+        );
+      }
+      return frames;
+    };
     let video: PipelineVideo;
     if (job.kind === 'edit' && job.sourceVideo) {
       const source = await this.readSource(job.sourceVideo, native, fps);
@@ -111,8 +151,9 @@ export class PipelineGenerator implements VideoGenerator {
       prompt: job.prompt,
       modelId: video.modelId,
       action: job.kind,
+      // C2PA can name the parent as an ingredient only when its format is one C2PA reads.
       derivation:
-        job.sourceVideo && job.kind !== 'create'
+        job.sourceVideo && job.kind !== 'create' && SIGNABLE_PARENT.test(job.sourceVideo)
           ? { kind: job.kind === 'extend' ? 'extension' : job.kind, parentFile: job.sourceVideo }
           : undefined,
     });

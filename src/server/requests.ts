@@ -34,7 +34,7 @@ export function requestSchemas(limits: ServerLimits) {
   const extras = {
     seed: numeric(0, 2 ** 32 - 1, true).optional(),
     steps: numeric(1, 1000, true).optional(),
-    guidance_scale: numeric(0, 50, false).optional(),
+    guidance_scale: numeric(1, 30, false).optional(),
     fps: numeric(1, 60, true).optional(),
     negative_prompt: z.string().max(limits.maxPromptChars).optional(),
   };

@@ -31,7 +31,7 @@ test('the first frame is the picture (PSNR ≥ 30 dB after MP4), with no seam af
   assert.equal(video.frames, 5);
   assert.deepEqual(frame(video.pixels, 0), image);
   // Decoded back from the file a user gets.
-  const written = await writeOutput(video, join(dir, 'animated.mp4'));
+  const written = await writeOutput(video, join(dir, 'animated.mp4'), { provenance: null });
   const decoded = await decodeVideo(written.path);
   assert.equal(decoded.frames, 5);
   assert.ok(psnr(frame(decoded.pixels, 0), image) >= 30, 'first frame survives encoding');
@@ -55,7 +55,7 @@ test('a last picture ends the clip (keyframe interpolation)', async () => {
 
 test('pictures from files are read at the clip size; bad requests fail with typed errors', async () => {
   const still = { pixels: gradient(), frames: 1, width: 16, height: 16, fps: 1 };
-  const png = (await writeOutput(still, join(dir, 'still.png'))).path;
+  const png = (await writeOutput(still, join(dir, 'still.png'), { provenance: null })).path;
   const image = await readImage(png, 16, 16);
   assert.equal(image.length, 16 * 16 * 3);
   const { MediaError } = await import('../../src/media/errors.ts');

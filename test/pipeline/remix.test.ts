@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BatchError, readBatch, runBatch } from '../../src/pipeline/batch.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
+import { operatorSettingsSchema, provenanceFor } from '../../src/pipeline/operator.ts';
 import { expandPrompt } from '../../src/pipeline/promptExpansion.ts';
 import { loadRecord, makeRecord, RecordError, recordPath, saveRecord } from '../../src/pipeline/record.ts';
 import { remixVideo } from '../../src/pipeline/remix.ts';
+import { AuditLog } from '../../src/safety/audit.ts';
 import { settings } from './_clips.ts';
 import { tinyModel } from './_tinyModel.ts';
 
@@ -88,13 +90,19 @@ test('a batch file gives one clip and one record per prompt; bad lines are repor
   await writeFile(jsonl, '{"prompt": "a red ball", "seed": 4, "name": "ball", "frames": 3}\n');
   const { seed: _seed, prompt: _prompt, ...defaults } = settings;
   const out = join(dir, 'batch');
+  const operator = operatorSettingsSchema.parse({ home: join(dir, 'home') });
   const results = await runBatch(pipeline, [...items, ...(await readBatch(jsonl))], {
     defaults: { ...defaults, seed: 0, frames: 5 },
     outDir: out,
     extension: 'gif',
     expand: false,
+    provenanceOf: (prompt) =>
+      provenanceFor(operator, { prompt, modelId: 'tiny', action: 'batch' }).provenance,
   });
   assert.equal(results.length, 3);
+  // Each clip is signed and logged with its own output id.
+  const audit = new AuditLog(join(dir, 'home', 'audit.jsonl')).records();
+  assert.equal(new Set(audit.map((r) => r.outputId)).size, 3);
   assert.deepEqual((await readdir(out)).sort(), [
     '1-a-red-ball-moves-to-the-right.gif',
     '1-a-red-ball-moves-to-the-right.gif.json',
