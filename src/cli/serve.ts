@@ -4,8 +4,9 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { VideoPipeline } from '../pipeline/generate.ts';
-import { operatorSettingsFromEnv } from '../pipeline/operator.ts';
+import { type OperatorSettings, operatorSettingsFromEnv } from '../pipeline/operator.ts';
 import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
+import { loadIdentity } from '../provenance/identity.ts';
 import { createApp } from '../server/app.ts';
 import { openBackend } from '../server/backend.ts';
 import { startExpirySweeps } from '../server/expiry.ts';
@@ -18,11 +19,31 @@ import { DEFAULT_TIMING } from '../server/queue/queue.ts';
 import { DataDir } from '../server/storage.ts';
 import { VideoWorker } from '../server/worker.ts';
 
-/** The text-to-video pipeline on the given weights; provenance state lives in the data folder. */
-async function makeGenerator(weights: string, dataRoot: string): Promise<VideoGenerator> {
+/** The operator's provenance settings; their state (identity, audit log) lives in the data folder. */
+function operatorFor(dataRoot: string): OperatorSettings {
   const operator = operatorSettingsFromEnv();
   if (!process.env.KINEMA_HOME) operator.home = join(dataRoot, 'provenance');
-  return new PipelineGenerator({ pipeline: await VideoPipeline.load(weights), operator });
+  return operator;
+}
+
+/** The text-to-video pipeline on the given weights. */
+async function makeGenerator(weights: string, dataRoot: string): Promise<VideoGenerator> {
+  return new PipelineGenerator({
+    pipeline: await VideoPipeline.load(weights),
+    operator: operatorFor(dataRoot),
+  });
+}
+
+/** What `GET /v1/videos/{id}/provenance` checks outputs against. */
+function verificationFor(dataRoot: string) {
+  const operator = operatorFor(dataRoot);
+  const identity = loadIdentity({
+    certificatePath: operator.certificatePath,
+    privateKeyPath: operator.privateKeyPath,
+    trustAnchorsPath: operator.trustAnchorsPath,
+    localDir: join(operator.home, 'identity'),
+  });
+  return { trustAnchorsPem: identity.trustAnchorsPem, watermarkKey: operator.watermarkKey };
 }
 
 class ServeOptionError extends Error {
@@ -128,6 +149,7 @@ export function registerServeCommands(program: Command): void {
         models: generator.models,
         limits: DEFAULT_LIMITS,
         rateLimit: opts.rateLimit > 0 ? { requestsPerMinute: opts.rateLimit } : null,
+        verification: verificationFor(data.root),
       });
       const server = await listen(app, opts.port, opts.host);
       const workers = startWorkers(opts.workers, backend, data, generator);

@@ -9,6 +9,7 @@ import { ApiError, payloadTooLarge } from './errors.ts';
 import { characterRoutes } from './routes/characters.ts';
 import { contentRoutes } from './routes/content.ts';
 import { openapiRoutes } from './routes/openapi.ts';
+import { provenanceRoutes } from './routes/provenance.ts';
 import { videoRoutes } from './routes/videos.ts';
 import { webRoutes } from './routes/web.ts';
 
@@ -53,6 +54,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   );
   v1.route('/', characterRoutes(options));
   v1.route('/', contentRoutes(options));
+  v1.route('/', provenanceRoutes(options));
   v1.route('/', videoRoutes(options));
   app.route('/v1', v1);
   return app;

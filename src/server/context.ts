@@ -16,6 +16,8 @@ export interface AppOptions {
   limits: ServerLimits;
   /** null: no rate limiting. */
   rateLimit: RateLimitOptions | null;
+  /** How outputs are checked for `GET /v1/videos/{id}/provenance` (the operator's trust anchors and watermark key). */
+  verification?: { trustAnchorsPem: string; watermarkKey: string };
 }
 
 /** Hono's per-request variables set by the auth middleware. */

@@ -57,6 +57,14 @@ function clientFlow(name: string, queueUrl: () => string | undefined) {
         isPng(await bytes(await client.videos.downloadContent(created.id, { variant: 'spritesheet' }))),
       );
 
+      // Provenance, as `kinema verify` reports it: a signed manifest and the visible mark.
+      const provenance = (await client.get(`/videos/${created.id}/provenance`)) as {
+        c2pa: { state: string };
+        visible_watermark: { present?: boolean };
+      };
+      assert.equal(provenance.c2pa.state, 'trusted');
+      assert.equal(provenance.visible_watermark.present, true);
+
       const remix = await client.videos.remix(created.id, { prompt: 'a blue star spins in the sky' });
       assert.equal(remix.remixed_from_video_id, created.id);
       assert.equal(remix.size, '96x64');

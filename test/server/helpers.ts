@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadIdentity } from '../../src/provenance/identity.ts';
+import { DEFAULT_WATERMARK_KEY } from '../../src/provenance/invisibleWatermark.ts';
 import { createApp } from '../../src/server/app.ts';
 import { openBackend } from '../../src/server/backend.ts';
 import type { AppOptions } from '../../src/server/context.ts';
@@ -106,6 +108,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     models: generator.models,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     rateLimit: opts.rateLimitPerMinute ? { requestsPerMinute: opts.rateLimitPerMinute } : null,
+    verification: {
+      trustAnchorsPem: loadIdentity({ localDir: join(dataDir, 'provenance', 'identity') }).trustAnchorsPem,
+      watermarkKey: DEFAULT_WATERMARK_KEY,
+    },
   };
   const server = await listen(createApp(options), 0);
   const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => {

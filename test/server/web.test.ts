@@ -46,6 +46,10 @@ test('type a prompt, watch progress, the video plays; remix and delete', { timeo
     await card.locator('.download').getAttribute('download'),
     `${await card.getAttribute('data-id')}.mp4`,
   );
+  // The provenance badge shows the signed manifest.
+  const badge = card.locator('.provenance[data-state="signed"]');
+  await badge.waitFor({ timeout: 20_000 });
+  assert.match((await badge.textContent())!, /C2PA signed/);
 
   page.once('dialog', (d) => d.accept('a blue star spins'));
   await card.locator('.remix').click();

@@ -144,6 +144,28 @@ export function openapiDocument(options: AppOptions): object {
           },
         },
       },
+      '/v1/videos/{video_id}/provenance': {
+        get: {
+          summary: 'Kinema: the C2PA manifest and its validity, the invisible and the visible watermark',
+          parameters: [idParam],
+          responses: {
+            '200': ok({
+              type: 'object',
+              properties: {
+                id: {},
+                object: { const: 'video.provenance' },
+                c2pa: {
+                  type: 'object',
+                  properties: { state: { enum: ['trusted', 'valid', 'invalid', 'absent'] } },
+                },
+                invisible_watermark: { type: 'object' },
+                visible_watermark: { type: 'object' },
+              },
+            }),
+            ...errors,
+          },
+        },
+      },
       '/v1/videos/{video_id}/remix': {
         post: {
           summary: 'Remix a completed video',

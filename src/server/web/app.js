@@ -59,6 +59,28 @@ async function showResult(card, video) {
   link.href = card.objectUrl;
   link.download = `${video.id}.mp4`;
   card.el.querySelector('.actions').prepend(link);
+  showProvenance(card, video);
+}
+
+/** The provenance badge: the C2PA manifest's state and whether the watermarks were found. */
+async function showProvenance(card, video) {
+  const badge = document.createElement('span');
+  badge.className = 'provenance';
+  badge.textContent = 'checking provenance…';
+  card.el.querySelector('.actions').append(badge);
+  try {
+    const report = await (await api(`/videos/${video.id}/provenance`)).json();
+    const signed = report.c2pa.state === 'trusted' || report.c2pa.state === 'valid';
+    badge.dataset.state = signed ? 'signed' : report.c2pa.state;
+    badge.textContent = signed ? 'AI-generated · C2PA signed' : `C2PA ${report.c2pa.state}`;
+    badge.title = [
+      `C2PA manifest: ${report.c2pa.state}`,
+      `invisible watermark: ${report.invisible_watermark.found ? 'found' : 'not found'}`,
+      `visible watermark: ${report.visible_watermark.present ? 'present' : 'absent'}`,
+    ].join('\n');
+  } catch (err) {
+    badge.textContent = `provenance unavailable: ${err.message}`;
+  }
 }
 
 function render(video) {
