@@ -3,6 +3,7 @@
 // shared mount that workers on other machines see at a different path.
 //
 //   videos/<video id>/<attempt token>/{video.mp4, thumbnail.png, spritesheet.png}
+//   attempts/<attempt token>/   an attempt's files while it runs; moved under videos/ when done
 //   uploads/<video id>/reference.<ext> | source.<ext>
 //   characters/<character id>.json, characters/<character id>.<ext>
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ export class DataDir {
   constructor(readonly root: string) {}
 
   async init(): Promise<void> {
-    for (const sub of ['videos', 'uploads', 'characters'])
+    for (const sub of ['videos', 'uploads', 'characters', 'attempts'])
       await mkdir(join(this.root, sub), { recursive: true });
   }
 
@@ -27,6 +28,14 @@ export class DataDir {
 
   resultDir(videoId: string, token: string): string {
     return join('videos', videoId, token);
+  }
+
+  /**
+   * Where an attempt writes while it runs. A worker killed mid-job, or one still running after
+   * its lease was taken over, leaves files only here, never beside the video's result.
+   */
+  attemptDir(token: string): string {
+    return join('attempts', token);
   }
 
   uploadPath(videoId: string, name: string): string {

@@ -3,8 +3,9 @@
 // of a completion prunes folders left by dead workers; a worker whose job was taken over or
 // deleted removes what it wrote.
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import type { VideoGenerator } from './generator.ts';
 import type { ClaimedJob, Consumer, JobQueue, Outcome } from './queue/queue.ts';
 import type { DataDir } from './storage.ts';
@@ -47,17 +48,26 @@ export class VideoWorker {
     const { data, generator } = this.options;
     const { input } = job.record;
     const dir = data.resultDir(input.id, job.token);
-    await mkdir(data.resolve(dir), { recursive: true });
-    const generated = await generator.generate(
-      {
-        ...input,
-        inputReference: input.inputReference && data.resolve(input.inputReference),
-        sourceVideo: input.sourceVideo && data.resolve(input.sourceVideo),
-      },
-      data.resolve(dir),
-      job.progress,
-      job.signal,
-    );
+    const work = data.resolve(data.attemptDir(job.token));
+    await mkdir(work, { recursive: true });
+    const generated = await generator
+      .generate(
+        {
+          ...input,
+          inputReference: input.inputReference && data.resolve(input.inputReference),
+          sourceVideo: input.sourceVideo && data.resolve(input.sourceVideo),
+        },
+        work,
+        job.progress,
+        job.signal,
+      )
+      .catch(async (err: unknown) => {
+        await rm(work, { recursive: true, force: true });
+        throw err;
+      });
+    // The finished files appear under the video in one rename, just before completion is recorded.
+    await mkdir(dirname(data.resolve(dir)), { recursive: true });
+    await rename(work, data.resolve(dir));
     return { ...generated, dir };
   }
 
