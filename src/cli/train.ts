@@ -20,6 +20,10 @@ export function registerTrainCommands(program: Command): void {
     .requiredOption('--out <dir>', 'run folder: checkpoint.safetensors, log.jsonl, loss.png')
     .option('--autoencoder <checkpoint>', 'autoencoder checkpoint (dit stage)')
     .option('--resume', 'continue from <out>/checkpoint.safetensors if it exists', false)
+    .option(
+      '--init-from <model>',
+      'start from a shipped model bundle (e.g. weights/kinema.safetensors) when <out> has no checkpoint',
+    )
     .option('--batch <n>', 'clips per step (default: the preset)', int)
     .option('--width <px>', 'clip width (default: the preset)', int)
     .option('--height <px>', 'clip height (default: the preset)', int)
@@ -46,6 +50,7 @@ export function registerTrainCommands(program: Command): void {
         steps: opts.steps,
         out: opts.out,
         autoencoder: opts.autoencoder,
+        initFrom: opts.initFrom,
         batch: opts.batch,
         width: opts.width,
         height: opts.height,

@@ -37,6 +37,11 @@ export const trainConfigSchema = z.object({
     .default({ source: 'world', level: 0 }),
   /** The autoencoder checkpoint whose latents the DiT learns (dit stage only). */
   autoencoder: z.string().optional(),
+  /**
+   * Continue from a shipped model bundle (weights/kinema.safetensors) when the run folder has no
+   * checkpoint: its weights, step count, tokenizer and autoencoder; AdamW moments start afresh.
+   */
+  initFrom: z.string().optional(),
   checkpointEvery: z.number().int().min(1).default(250),
   logEvery: z.number().int().min(1).default(10),
   out: z.string().min(1),
@@ -62,8 +67,10 @@ export function parseTrainConfig(input: unknown): TrainConfig {
       'data.source "shards" needs data.shards (a folder written by `kinema world export`)',
     );
   }
-  if (config.stage === 'dit' && !config.autoencoder) {
-    throw new TrainConfigError('the dit stage needs --autoencoder CHECKPOINT (train the autoencoder first)');
+  if (config.stage === 'dit' && !config.autoencoder && !config.initFrom) {
+    throw new TrainConfigError(
+      'the dit stage needs --autoencoder CHECKPOINT (train the autoencoder first) or --init-from MODEL',
+    );
   }
   return config;
 }

@@ -32,6 +32,7 @@ import { parseTokenizer, type Tokenizer, tokenizeBatch, trainTokenizer } from '.
 import { createEma, emaDecayAt, updateEma } from '../nn/ema.ts';
 import { initParams, Rng } from '../nn/init.ts';
 import { fromHostParams, type HostParams, type Params, toHostParams } from '../nn/params.ts';
+import { loadModel, type ModelBundle } from '../pipeline/weights.ts';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { type ClipBatch, type ClipSourceOptions, shardBatch, worldBatch, worldCaptions } from './clips.ts';
 import type { TrainConfig } from './config.ts';
@@ -139,10 +140,22 @@ export async function encoderSession(
   };
 }
 
-async function ditStage(config: TrainConfig, preset: ModelPreset, resumed?: Checkpoint): Promise<Stage> {
-  const ae = await loadCheckpoint(config.autoencoder!);
+/** The frozen autoencoder's weights: from --autoencoder, else from the bundle the run starts from. */
+async function autoencoderWeights(config: TrainConfig, bundle?: ModelBundle): Promise<HostParams> {
+  if (!config.autoencoder) return bundle!.autoencoder;
+  const ae = await loadCheckpoint(config.autoencoder);
   if (ae.stage !== 'autoencoder')
     throw new TrainingError(`${config.autoencoder} is not an autoencoder checkpoint`);
+  return ae.ema ?? ae.params;
+}
+
+async function ditStage(
+  config: TrainConfig,
+  preset: ModelPreset,
+  resumed?: Checkpoint,
+  bundle?: ModelBundle,
+): Promise<Stage> {
+  const aeWeights = await autoencoderWeights(config, bundle);
   const aeCfg = preset.autoencoder;
   const source = clipSource(config, preset);
   const makeClips = clipMaker(config, preset);
@@ -157,7 +170,7 @@ async function ditStage(config: TrainConfig, preset: ModelPreset, resumed?: Chec
     aeCfg.latentChannels,
   ];
   const latentCount = latentShape.reduce((a, b) => a * b, 1);
-  const encoder = await encoderSession(aeCfg, ae.ema ?? ae.params, pixelShape);
+  const encoder = await encoderSession(aeCfg, aeWeights, pixelShape);
 
   const tokenizer: Tokenizer = resumed?.extra?.tokenizer
     ? parseTokenizer(resumed.extra.tokenizer)
@@ -243,6 +256,10 @@ export class Trainer {
   ) {}
 
   /** Builds the run; with `resume`, continues from `<out>/checkpoint.safetensors` when it exists. */
+  /**
+   * Builds the run. With `resume`, continues from `<out>/checkpoint.safetensors` when it exists;
+   * otherwise, with `config.initFrom`, from that model bundle's weights (fresh AdamW moments).
+   */
   static async create(config: TrainConfig, opts: { resume?: boolean } = {}): Promise<Trainer> {
     await ensureJax();
     const preset = getPreset(config.preset);
@@ -257,10 +274,13 @@ export class Trainer {
         throw new TrainingError(`${path} is a ${resumed.stage} checkpoint, not ${config.stage}`);
       }
     }
+    let bundle: ModelBundle | undefined;
+    if (config.initFrom) bundle = await loadModel(config.initFrom);
+    if (!resumed && bundle) resumed = checkpointFromBundle(bundle, config.stage);
     const stage =
       config.stage === 'autoencoder'
         ? autoencoderStage(config, preset)
-        : await ditStage(config, preset, resumed);
+        : await ditStage(config, preset, resumed, bundle);
     const params = stage.initialParams();
     const host = await toHostParams(params);
     const adamw = {
@@ -369,6 +389,20 @@ export class Trainer {
   async dispose(): Promise<void> {
     await this.ortStep.dispose();
   }
+}
+
+/** A shipped bundle seen as a checkpoint of one stage: weights (its EMA) and step, no moments. */
+function checkpointFromBundle(bundle: ModelBundle, stage: TrainConfig['stage']): Checkpoint {
+  const card = bundle.card as { autoencoderSteps?: number; ditSteps?: number };
+  const weights = stage === 'dit' ? bundle.dit : bundle.autoencoder;
+  return {
+    stage,
+    step: (stage === 'dit' ? card.ditSteps : card.autoencoderSteps) ?? 0,
+    config: bundle.card,
+    params: weights,
+    ema: weights,
+    extra: { tokenizer: JSON.stringify(bundle.tokenizer), latentScale: String(bundle.latentScale) },
+  };
 }
 
 /** Parameters of a checkpoint as jax-js arrays (EMA when present: it samples better). */

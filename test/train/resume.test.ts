@@ -4,9 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { saveModel } from '../../src/pipeline/weights.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
 import { Trainer } from '../../src/train/trainer.ts';
+import { tinyModel } from '../pipeline/_tinyModel.ts';
 
 async function train(out: string, steps: number, upTo: number, resume: boolean): Promise<void> {
   const config = parseTrainConfig({
@@ -75,6 +77,35 @@ test('a resumed run refuses a checkpoint of the other stage', async () => {
       () => Trainer.create(config, { resume: true }),
       /is a autoencoder checkpoint, not dit/,
     );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a run can start from a shipped model bundle: its weights, step, tokenizer and autoencoder', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-init-'));
+  try {
+    const model = { ...(await tinyModel()), card: { autoencoderSteps: 30, ditSteps: 40 } };
+    await saveModel(join(dir, 'model.safetensors'), model);
+    const config = parseTrainConfig({
+      stage: 'dit',
+      preset: 'tiny',
+      steps: 50,
+      out: join(dir, 'run'),
+      initFrom: join(dir, 'model.safetensors'),
+    });
+    const trainer = await Trainer.create(config);
+    assert.equal(trainer.currentStep, 40);
+    const ckpt = trainer.checkpoint();
+    const name = Object.keys(model.dit)[0]!;
+    const expected = model.dit[name]!.data;
+    ckpt.params[name]!.data.forEach((v, i) =>
+      assert.ok(Math.abs(v - expected[i]!) <= 1e-3 * Math.max(1, Math.abs(expected[i]!))),
+    );
+    assert.equal(ckpt.extra?.tokenizer, JSON.stringify(model.tokenizer));
+    const report = await trainer.trainStep();
+    assert.equal(report.step, 41);
+    await trainer.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,71 @@
+// The README's main job, as a user runs it: `kinema generate` on the shipped weights.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { probeMedia } from '../../src/media/probe.ts';
+import { readManifest } from '../../src/provenance/c2pa.ts';
+import { loadIdentity } from '../../src/provenance/identity.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+let home: string;
+
+before(async () => {
+  home = await mkdtemp(join(tmpdir(), 'kinema-cli-'));
+});
+after(() => rm(home, { recursive: true, force: true }));
+
+function kinema(args: string[]) {
+  return run(process.execPath, [join(ROOT, 'bin', 'kinema.js'), ...args], {
+    cwd: home,
+    env: { ...process.env, KINEMA_HOME: join(home, 'state') },
+    timeout: 120_000,
+  });
+}
+
+test('generate writes a signed 64x64 MP4 with the shipped weights', async () => {
+  const { stdout, stderr } = await kinema([
+    'generate',
+    'a red ball moves to the right on a blue background',
+    '-o',
+    'ball.mp4',
+    '--steps',
+    '2',
+    '--json',
+  ]);
+  const summary = JSON.parse(stdout);
+  assert.equal(summary.width, 64);
+  assert.equal(summary.frames, 17);
+  assert.equal(summary.signed, true);
+  assert.match(summary.id, /^video_[0-9a-f]{24}$/);
+  assert.match(stderr, /created a local C2PA signing identity/);
+  const info = await probeMedia(join(home, 'ball.mp4'));
+  assert.deepEqual([info.width, info.height, info.frames], [64, 64, 17]);
+  const identity = loadIdentity({ localDir: join(home, 'state', 'identity') });
+  assert.equal((await readManifest(join(home, 'ball.mp4'), identity.trustAnchorsPem)).state, 'trusted');
+});
+
+test('a refused prompt exits 2 naming the category, before any compute and without output', async () => {
+  await assert.rejects(
+    () => kinema(['generate', 'a photorealistic video of Taylor Swift dancing', '-o', 'no.mp4']),
+    (err: { code?: number; stderr?: string }) =>
+      err.code === 2 && /real|person|likeness/i.test(err.stderr ?? ''),
+  );
+  await assert.rejects(() => probeMedia(join(home, 'no.mp4')));
+});
+
+test('missing weights and bad sizes are clear errors', async () => {
+  await assert.rejects(
+    () => kinema(['generate', 'a red ball', '-o', 'x.mp4', '--weights', 'nope.safetensors']),
+    (err: { code?: number; stderr?: string }) =>
+      err.code === 2 && /no model weights at nope\.safetensors/.test(err.stderr ?? ''),
+  );
+  await assert.rejects(
+    () => kinema(['generate', 'a red ball', '-o', 'x.mp4', '--size', 'big']),
+    (err: { code?: number; stderr?: string }) => err.code === 2 && /WIDTHxHEIGHT/.test(err.stderr ?? ''),
+  );
+});
