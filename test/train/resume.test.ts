@@ -99,9 +99,9 @@ test('a run can start from a shipped model bundle: its weights, step, tokenizer 
     const ckpt = trainer.checkpoint();
     const name = Object.keys(model.dit)[0]!;
     const expected = model.dit[name]!.data;
-    ckpt.params[name]!.data.forEach((v, i) =>
-      assert.ok(Math.abs(v - expected[i]!) <= 1e-3 * Math.max(1, Math.abs(expected[i]!))),
-    );
+    ckpt.params[name]!.data.forEach((v, i) => {
+      assert.ok(Math.abs(v - expected[i]!) <= 1e-3 * Math.max(1, Math.abs(expected[i]!)));
+    });
     assert.equal(ckpt.extra?.tokenizer, JSON.stringify(model.tokenizer));
     const report = await trainer.trainStep();
     assert.equal(report.step, 41);
