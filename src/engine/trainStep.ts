@@ -184,6 +184,15 @@ export class OrtTrainStep {
     return { loss: this.scalars.loss[0], gradNorm: this.scalars.gradNorm[0], lr: this.scalars.lr[0] };
   }
 
+  /**
+   * Undoes the last step: the state before it is still in the spare buffers (they swap roles
+   * every step), so a step that produced NaNs can be thrown away without a checkpoint.
+   */
+  rollback(): void {
+    [this.current, this.spare] = [this.spare, this.current];
+    this.stepNumber--;
+  }
+
   /** Current parameters as host arrays (live views: copy them to keep a snapshot). */
   get params(): Record<string, Float32Array> {
     return this.current.params;

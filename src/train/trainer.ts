@@ -273,6 +273,7 @@ export class Trainer {
       if (resumed && resumed.stage !== config.stage) {
         throw new TrainingError(`${path} is a ${resumed.stage} checkpoint, not ${config.stage}`);
       }
+      if (resumed) checkSameRun(path, resumed.config as Partial<TrainConfig>, config);
     }
     let bundle: ModelBundle | undefined;
     if (config.initFrom) bundle = await loadModel(config.initFrom);
@@ -344,8 +345,11 @@ export class Trainer {
     const batch = await this.stage.makeBatch(this.step);
     const { loss, gradNorm, lr } = await this.ortStep.step(batch);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      // Keep the last good state: undo this step and checkpoint what came before it.
+      this.ortStep.rollback();
+      const path = await this.save();
       throw new TrainingError(
-        `loss became ${loss} at step ${this.step + 1}; stopping. The last good checkpoint is kept in ${this.config.out}`,
+        `loss became ${loss} at step ${this.step + 1}; stopping. The state after step ${this.step} is saved in ${path}`,
       );
     }
     this.step++;
@@ -388,6 +392,21 @@ export class Trainer {
 
   async dispose(): Promise<void> {
     await this.ortStep.dispose();
+  }
+}
+
+/**
+ * A resumed run must be the same run: what decides its batches and its model cannot change,
+ * or "resumes exactly" would silently stop being true. (Steps, lr and checkpointing may change.)
+ */
+function checkSameRun(path: string, saved: Partial<TrainConfig>, now: TrainConfig): void {
+  const keys = ['preset', 'batch', 'width', 'height', 'frames', 'fps', 'seed', 'captionDropout'] as const;
+  const changed = keys.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  if (JSON.stringify(saved.data) !== JSON.stringify(now.data)) changed.push('data' as never);
+  if (changed.length > 0) {
+    throw new TrainingError(
+      `${path} was trained with different ${changed.join(', ')}; resume with the same settings or use another --out`,
+    );
   }
 }
 

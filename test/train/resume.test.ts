@@ -62,7 +62,7 @@ test('20 steps = 10 steps + resume + 10 steps (weights, EMA and moments)', async
   }
 });
 
-test('a resumed run refuses a checkpoint of the other stage', async () => {
+test('a resumed run refuses a checkpoint of the other stage or other settings', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kinema-resume-'));
   try {
     await train(dir, 2, 2, false);
@@ -77,6 +77,8 @@ test('a resumed run refuses a checkpoint of the other stage', async () => {
       () => Trainer.create(config, { resume: true }),
       /is a autoencoder checkpoint, not dit/,
     );
+    const otherSeed = parseTrainConfig({ stage: 'autoencoder', preset: 'tiny', steps: 4, out: dir, seed: 9 });
+    await assert.rejects(() => Trainer.create(otherSeed, { resume: true }), /trained with different seed/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
