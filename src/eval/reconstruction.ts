@@ -1,5 +1,5 @@
 // Autoencoder quality: PSNR of world clips passed through encode → decode, in ONNX Runtime.
-import type { numpy as np } from '@jax-js/jax';
+import { type numpy as np, tree } from '@jax-js/jax';
 import { ArraySpec, exportInference } from '../engine/export.ts';
 import { ensureJax } from '../engine/jax.ts';
 import { OrtSession } from '../engine/session.ts';
@@ -23,8 +23,8 @@ export async function reconstructionPsnr(
   const shape = [1, opts.frames, opts.height, opts.width, 3];
   const graph = exportInference(
     (pixels: np.Array) => {
-      const params = fromHostParams(weights);
-      return decode(fromHostParams(weights), cfg, encode(params, cfg, pixels));
+      const params = fromHostParams(weights); // both halves live in one record; each call consumes its own
+      return decode(tree.ref(params), cfg, encode(params, cfg, pixels));
     },
     [new ArraySpec(shape)],
     { argNames: ['pixels'], outputNames: ['reconstruction'] },

@@ -69,9 +69,11 @@ export function validShape(model: ModelBundle, width: number, height: number, fr
 }
 
 export class VideoPipeline {
-  private readonly denoisers = new Map<string, DenoiserSession>();
-  private readonly decoders = new Map<string, AutoencoderSession>();
-  private readonly encoders = new Map<string, AutoencoderSession>();
+  // Sessions per shape, exported on first use. The promise is cached, not the session, so two
+  // concurrent jobs of one shape share one export instead of racing to create two.
+  private readonly denoisers = new Map<string, Promise<DenoiserSession>>();
+  private readonly decoders = new Map<string, Promise<AutoencoderSession>>();
+  private readonly encoders = new Map<string, Promise<AutoencoderSession>>();
 
   private constructor(readonly model: ModelBundle) {}
 
@@ -182,11 +184,9 @@ export class VideoPipeline {
     frames: number,
   ): Promise<Float32Array> {
     const key = `${frames}x${height}x${width}`;
-    let encoder = this.encoders.get(key);
-    if (!encoder) {
-      encoder = await AutoencoderSession.create(this.model, 'encode', [1, frames, height, width, 3]);
-      this.encoders.set(key, encoder);
-    }
+    const encoder = await cached(this.encoders, key, () =>
+      AutoencoderSession.create(this.model, 'encode', [1, frames, height, width, 3]),
+    );
     const input = new Float32Array(pixels.length);
     for (let i = 0; i < pixels.length; i++) input[i] = pixels[i]! / 127.5 - 1;
     const latents = await encoder.run(input);
@@ -197,11 +197,9 @@ export class VideoPipeline {
   /** Scaled latents → RGB uint8 frames. */
   async decodeLatents(latents: Float32Array, shape: LatentShape): Promise<Uint8Array> {
     const key = shape.join('x');
-    let decoder = this.decoders.get(key);
-    if (!decoder) {
-      decoder = await AutoencoderSession.create(this.model, 'decode', [1, ...shape]);
-      this.decoders.set(key, decoder);
-    }
+    const decoder = await cached(this.decoders, key, () =>
+      AutoencoderSession.create(this.model, 'decode', [1, ...shape]),
+    );
     const unscaled = new Float32Array(latents.length);
     for (let i = 0; i < latents.length; i++) unscaled[i] = latents[i]! / this.model.latentScale;
     const out = await decoder.run(unscaled);
@@ -211,14 +209,8 @@ export class VideoPipeline {
     return pixels;
   }
 
-  private async denoiser(shape: LatentShape): Promise<DenoiserSession> {
-    const key = shape.join('x');
-    let session = this.denoisers.get(key);
-    if (!session) {
-      session = await DenoiserSession.create(this.model, 1, shape);
-      this.denoisers.set(key, session);
-    }
-    return session;
+  private denoiser(shape: LatentShape): Promise<DenoiserSession> {
+    return cached(this.denoisers, shape.join('x'), () => DenoiserSession.create(this.model, 1, shape));
   }
 
   /** Pixel frames that a number of latent frames decodes to. */
@@ -228,6 +220,17 @@ export class VideoPipeline {
 
   async dispose(): Promise<void> {
     for (const s of [...this.denoisers.values(), ...this.decoders.values(), ...this.encoders.values()])
-      await s.dispose();
+      await (await s.catch(() => undefined))?.dispose();
   }
+}
+
+/** The value for `key`, created once; a failed creation is forgotten so a later call can retry. */
+function cached<T>(cache: Map<string, Promise<T>>, key: string, create: () => Promise<T>): Promise<T> {
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = create();
+    cache.set(key, entry);
+    entry.catch(() => cache.delete(key));
+  }
+  return entry;
 }
