@@ -187,8 +187,11 @@ export function textEncoderParamSpec(cfg: TextEncoderConfig): ParamSpec {
   const { vocabSize, maxLength, width: d, depth, mlpRatio } = cfg;
   const hidden = d * mlpRatio;
   const spec: ParamSpec = {
-    'embed.weight': { shape: [vocabSize, d], init: normal(0.02) },
-    positions: { shape: [maxLength, d], init: normal(0.02) },
+    // Unit-scale embeddings: the word, not the blocks' shared output, must dominate the residual
+    // stream. With GPT-style 0.02 the jointly trained encoder collapsed (measured: pooled cosine
+    // 0.9994 between unrelated captions after 1 400 DiT steps) and the DiT ignored captions.
+    'embed.weight': { shape: [vocabSize, d], init: normal(1) },
+    positions: { shape: [maxLength, d], init: normal(0.5) },
   };
   for (let i = 0; i < depth; i++) {
     const b = `blocks.${i}`;
