@@ -13,13 +13,9 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { numpy as np } from '@jax-js/jax';
-import { ArraySpec, exportInference } from '../engine/export.ts';
 import { ensureJax } from '../engine/jax.ts';
-import { decode } from '../models/autoencoder.ts';
-import { fromHostParams } from '../nn/params.ts';
 import { VideoPipeline } from './generate.ts';
-import { DenoiserSession } from './sessions.ts';
+import { autoencoderGraph, denoiserGraph } from './sessions.ts';
 import { checkSize } from './settings.ts';
 import type { ModelBundle } from './weights.ts';
 
@@ -68,15 +64,11 @@ export async function exportOnnx(model: ModelBundle, options: OnnxExportOptions)
   await mkdir(modelDir, { recursive: true });
 
   // The denoiser exactly as the Node pipeline builds it (same inputs, names and layout).
-  const denoiser = await DenoiserSession.create(model, 1, latentShape, 1);
-  await writeFile(join(modelDir, 'denoiser.onnx'), denoiser.graph.model);
-  await denoiser.dispose();
-  const decoder = exportInference(
-    (x: np.Array) => decode(fromHostParams(model.autoencoder), model.preset.autoencoder, x),
-    [new ArraySpec([1, ...latentShape])],
-    { argNames: ['input'], outputNames: ['output'], name: 'kinema_decoder' },
+  await writeFile(join(modelDir, 'denoiser.onnx'), denoiserGraph(model, 1, latentShape).model);
+  await writeFile(
+    join(modelDir, 'decoder.onnx'),
+    autoencoderGraph(model, 'decode', [1, ...latentShape]).model,
   );
-  await writeFile(join(modelDir, 'decoder.onnx'), decoder.model);
   await writeFile(join(modelDir, 'tokenizer.json'), JSON.stringify(model.tokenizer));
   const manifest: OnnxManifest = {
     format: ONNX_EXPORT_FORMAT,

@@ -27,13 +27,81 @@ export interface DenoiserInputs {
   conditionMask: Float32Array;
 }
 
+/** The DiT denoiser as an ONNX graph for `batch` samples of one latent shape, weights baked in. */
+export function denoiserGraph(model: ModelBundle, batch: number, latentShape: LatentShape): ExportedGraph {
+  const length = model.tokenizer.maxLength;
+  const x = [batch, ...latentShape];
+  return exportInference(
+    (
+      latents: np.Array,
+      timestep: np.Array,
+      ids: np.Array,
+      mask: np.Array,
+      keep: np.Array,
+      cond: np.Array,
+      condMask: np.Array,
+    ) =>
+      ditForward(fromHostParams(model.dit), model.preset.dit, {
+        latents,
+        timestep,
+        captionIds: ids,
+        captionMask: mask,
+        captionKeep: keep,
+        conditionLatents: cond,
+        conditionMask: condMask,
+      }),
+    [
+      new ArraySpec(x),
+      new ArraySpec([batch]),
+      new ArraySpec([batch, length], 'int32'),
+      new ArraySpec([batch, length]),
+      new ArraySpec([batch]),
+      new ArraySpec(x),
+      new ArraySpec([batch, latentShape[0]]),
+    ],
+    {
+      argNames: [
+        'latents',
+        'timestep',
+        'captionIds',
+        'captionMask',
+        'captionKeep',
+        'conditionLatents',
+        'conditionMask',
+      ],
+      outputNames: ['velocity'],
+      name: 'kinema_denoiser',
+    },
+  );
+}
+
+/** The autoencoder's decoder (latents → pixels in [-1, 1]) or encoder as an ONNX graph for one shape. */
+export function autoencoderGraph(
+  model: ModelBundle,
+  direction: 'encode' | 'decode',
+  inputShape: number[],
+): ExportedGraph {
+  const cfg = model.preset.autoencoder;
+  return exportInference(
+    (x: np.Array) =>
+      direction === 'decode'
+        ? decode(fromHostParams(model.autoencoder), cfg, x)
+        : encode(fromHostParams(model.autoencoder), cfg, x),
+    [new ArraySpec(inputShape)],
+    {
+      argNames: ['input'],
+      outputNames: ['output'],
+      name: direction === 'decode' ? 'kinema_decoder' : 'kinema_encoder',
+    },
+  );
+}
+
 export class DenoiserSession {
   private constructor(
     private readonly session: OrtSession,
     readonly batch: number,
     readonly latentShape: LatentShape,
     readonly captionLength: number,
-    readonly graph: ExportedGraph,
   ) {}
 
   static async create(
@@ -42,52 +110,9 @@ export class DenoiserSession {
     latentShape: LatentShape,
     threads?: number,
   ): Promise<DenoiserSession> {
-    const length = model.tokenizer.maxLength;
-    const x = [batch, ...latentShape];
-    const graph = exportInference(
-      (
-        latents: np.Array,
-        timestep: np.Array,
-        ids: np.Array,
-        mask: np.Array,
-        keep: np.Array,
-        cond: np.Array,
-        condMask: np.Array,
-      ) =>
-        ditForward(fromHostParams(model.dit), model.preset.dit, {
-          latents,
-          timestep,
-          captionIds: ids,
-          captionMask: mask,
-          captionKeep: keep,
-          conditionLatents: cond,
-          conditionMask: condMask,
-        }),
-      [
-        new ArraySpec(x),
-        new ArraySpec([batch]),
-        new ArraySpec([batch, length], 'int32'),
-        new ArraySpec([batch, length]),
-        new ArraySpec([batch]),
-        new ArraySpec(x),
-        new ArraySpec([batch, latentShape[0]]),
-      ],
-      {
-        argNames: [
-          'latents',
-          'timestep',
-          'captionIds',
-          'captionMask',
-          'captionKeep',
-          'conditionLatents',
-          'conditionMask',
-        ],
-        outputNames: ['velocity'],
-        name: 'kinema_denoiser',
-      },
-    );
+    const graph = denoiserGraph(model, batch, latentShape);
     const session = await OrtSession.create(graph.model, { threads });
-    return new DenoiserSession(session, batch, latentShape, length, graph);
+    return new DenoiserSession(session, batch, latentShape, model.tokenizer.maxLength);
   }
 
   async run(inputs: DenoiserInputs): Promise<Float32Array> {
@@ -123,15 +148,7 @@ export class AutoencoderSession {
     inputShape: number[],
     threads?: number,
   ): Promise<AutoencoderSession> {
-    const cfg = model.preset.autoencoder;
-    const graph = exportInference(
-      (x: np.Array) =>
-        direction === 'decode'
-          ? decode(fromHostParams(model.autoencoder), cfg, x)
-          : encode(fromHostParams(model.autoencoder), cfg, x),
-      [new ArraySpec(inputShape)],
-      { argNames: ['input'], outputNames: ['output'], name: `kinema_${direction}r` },
-    );
+    const graph = autoencoderGraph(model, direction, inputShape);
     return new AutoencoderSession(await OrtSession.create(graph.model, { threads }), inputShape);
   }
 
