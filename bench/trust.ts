@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeFrames, encodeFrames } from '../src/provenance/ffmpeg.ts';
 import { psnr } from '../src/provenance/frames.ts';
 import { detectWatermark, embedWatermark } from '../src/provenance/invisibleWatermark.ts';
 import { syntheticClip } from '../test/provenance/_clips.ts';
+import { decodeFrames, encodeFrames } from '../test/provenance/_ffmpeg.ts';
 import { report } from './_report.ts';
 
 const N = Number(process.env.KINEMA_BENCH_TRUST_N ?? 100);

@@ -1,8 +1,11 @@
 // `verify`: everything Kinema can say about a file's origin — its C2PA manifest and validity, the
 // invisible watermark (decoded from the file's frames) and the visible label.
 import { existsSync } from 'node:fs';
+import { openVideo } from '../media/decode.ts';
+import { frameBytes } from '../media/frames.ts';
+import { UPLOAD_LIMITS } from '../media/limits.ts';
 import { type ManifestReport, readManifest } from './c2pa.ts';
-import { decodeFrames } from './ffmpeg.ts';
+import type { RgbFrames } from './frames.ts';
 import { DEFAULT_WATERMARK_KEY, type Detection, detectWatermark } from './invisibleWatermark.ts';
 import { detectVisibleWatermark, type VisibleWatermarkDetection } from './visibleWatermark.ts';
 
@@ -36,7 +39,7 @@ export async function verifyFile(file: string, options: VerifyOptions = {}): Pro
     }),
   );
   try {
-    const frames = await decodeFrames(file, options.maxFrames ?? 48);
+    const frames = await firstFrames(file, options.maxFrames ?? 48);
     const detection = detectWatermark(frames, options.watermarkKey ?? DEFAULT_WATERMARK_KEY);
     return {
       file,
@@ -53,6 +56,31 @@ export async function verifyFile(file: string, options: VerifyOptions = {}): Pro
     const error = `cannot decode frames: ${(err as Error).message}`;
     return { file, c2pa, invisibleWatermark: { error }, visibleWatermark: { error } };
   }
+}
+
+/**
+ * The first frames of a file, decoded with the media stage's limits for untrusted input (the
+ * file being checked may come from anywhere); stopping early ends the decoder.
+ */
+async function firstFrames(file: string, maxFrames: number): Promise<RgbFrames> {
+  const { stream } = await openVideo(file, { limits: UPLOAD_LIMITS, framesPerChunk: 8 });
+  const size = frameBytes(stream.width, stream.height);
+  const chunks: Uint8Array[] = [];
+  let frames = 0;
+  for await (const chunk of stream.chunks) {
+    chunks.push(chunk);
+    frames += chunk.length / size;
+    if (frames >= maxFrames) break;
+  }
+  frames = Math.min(frames, maxFrames);
+  const pixels = new Uint8Array(frames * size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, Math.min(chunk.length, pixels.length - offset));
+    pixels.set(part, offset);
+    offset += part.length;
+  }
+  return { pixels, frames, height: stream.height, width: stream.width };
 }
 
 /** The report as a few human-readable lines. */

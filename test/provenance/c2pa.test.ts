@@ -10,9 +10,9 @@ import {
   signFile,
   TRAINED_ALGORITHMIC_MEDIA,
 } from '../../src/provenance/c2pa.ts';
-import { decodeFrames, encodeFrames } from '../../src/provenance/ffmpeg.ts';
 import { IdentityError, loadIdentity } from '../../src/provenance/identity.ts';
 import { syntheticClip } from './_clips.ts';
+import { decodeFrames, encodeFrames } from './_ffmpeg.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-c2pa-'));
 const identity = loadIdentity({ localDir: join(dir, 'identity') });

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { signFile } from '../../src/provenance/c2pa.ts';
-import { encodeFrames } from '../../src/provenance/ffmpeg.ts';
 import { loadIdentity } from '../../src/provenance/identity.ts';
 import { markFrames, watermarkPayloadFor } from '../../src/provenance/mark.ts';
 import { formatVerifyReport, VerifyError, verifyFile } from '../../src/provenance/verify.ts';
 import { syntheticClip } from './_clips.ts';
+import { encodeFrames } from './_ffmpeg.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-verify-'));
 const identity = loadIdentity({ localDir: join(dir, 'identity') });

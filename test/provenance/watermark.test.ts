@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeFrames, encodeFrames } from '../../src/provenance/ffmpeg.ts';
 import { psnr } from '../../src/provenance/frames.ts';
 import { detectWatermark, embedWatermark } from '../../src/provenance/invisibleWatermark.ts';
 import { applyVisibleWatermark, detectVisibleWatermark } from '../../src/provenance/visibleWatermark.ts';
 import { decodeCodeword, encodeCodeword } from '../../src/provenance/watermarkCode.ts';
 import { syntheticClip } from './_clips.ts';
+import { decodeFrames, encodeFrames } from './_ffmpeg.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-wm-'));
 const H264 = ['-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p'];

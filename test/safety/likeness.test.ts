@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeFrames, runFfmpeg } from '../../src/provenance/ffmpeg.ts';
 import { AuditLog } from '../../src/safety/audit.ts';
 import { checkLikeness, decideLikeness, detectFaces, LikenessRefused } from '../../src/safety/likeness.ts';
+import { decodeFrames, runFfmpeg } from '../provenance/_ffmpeg.ts';
 
 // Real photos from Debian's opencv-doc package (apt-get install opencv-doc).
 const DATA = '/usr/share/doc/opencv-doc/examples/data';

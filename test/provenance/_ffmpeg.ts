@@ -3,7 +3,7 @@
 // lands; the binary is KINEMA_FFMPEG if set, else the one from @ffmpeg-installer/ffmpeg.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import type { RgbFrames } from './frames.ts';
+import type { RgbFrames } from '../../src/provenance/frames.ts';
 
 export class FfmpegError extends Error {
   static readonly userError = true;
