@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import type { AppEnv, AppOptions } from '../context.ts';
-import { ApiError, notFound } from '../errors.ts';
-import { isId } from '../ids.ts';
+import { notFound } from '../errors.ts';
 import { parseOr400, requestSchemas } from '../requests.ts';
+import { completedVideo } from './completedVideo.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   mp4: 'video/mp4',
@@ -47,20 +47,8 @@ export function contentRoutes(options: AppOptions): Hono<AppEnv> {
 
   app.get('/videos/:id/content', async (c) => {
     const id = c.req.param('id');
-    if (!isId('video', id)) throw notFound('video');
     const { variant } = parseOr400(schemas.content, c.req.query());
-    const record = await options.queue.get(id);
-    if (!record) throw notFound(`video ${id}`);
-    if (record.status !== 'completed' || !record.result) {
-      throw new ApiError(
-        409,
-        `video ${id} is ${record.status}; content is available once it is completed`,
-        'invalid_request_error',
-        'video_not_ready',
-        null,
-        { 'x-should-retry': 'false' },
-      );
-    }
+    const record = await completedVideo(options, id, 'content');
     const name = record.result[variant];
     const file = options.data.resolve(join(record.result.dir, name));
     const size = await stat(file).then(

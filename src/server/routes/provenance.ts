@@ -4,25 +4,13 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { verifyFile } from '../../provenance/verify.ts';
 import type { AppEnv, AppOptions } from '../context.ts';
-import { ApiError, notFound } from '../errors.ts';
-import { isId } from '../ids.ts';
+import { completedVideo } from './completedVideo.ts';
 
 export function provenanceRoutes(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/videos/:id/provenance', async (c) => {
     const id = c.req.param('id');
-    if (!isId('video', id)) throw notFound('video');
-    const record = await options.queue.get(id);
-    if (!record) throw notFound(`video ${id}`);
-    if (record.status !== 'completed' || !record.result) {
-      throw new ApiError(
-        409,
-        `video ${id} is ${record.status}; provenance is available once it is completed`,
-        'invalid_request_error',
-        'video_not_ready',
-        null,
-      );
-    }
+    const record = await completedVideo(options, id, 'provenance');
     const file = options.data.resolve(join(record.result.dir, record.result.video));
     const report = await verifyFile(file, options.verification ?? {});
     const watermark = report.invisibleWatermark;
