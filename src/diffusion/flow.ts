@@ -64,15 +64,24 @@ export function ditLoss(params: Params, cfg: DitConfig, batch: FlowBatch): np.Ar
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness for a batch (host side)
 
-/** Logit-normal t (SD3): sigmoid(mean + std·ε), concentrating training on the middle of the path. */
+/**
+ * Logit-normal t (SD3): sigmoid(mean + std·ε), then shifted towards noise as the sampler's
+ * schedule is: t' = shift·t / (1 + (shift − 1)·t). Without the shift, t > 0.9 is drawn 1.4 % of
+ * the time, yet that is where the caption alone must decide the clip's layout and colours and
+ * where the shifted sampler spends most of its steps (measured: the unshifted model ignored
+ * captions after 1 800 steps).
+ */
 export function sampleTimesteps(
   rng: Rng,
   batch: number,
-  opts: { mean?: number; std?: number } = {},
+  opts: { mean?: number; std?: number; shift?: number } = {},
 ): Float32Array {
-  const { mean = 0, std = 1 } = opts;
+  const { mean = 0, std = 1, shift = 1 } = opts;
   const t = new Float32Array(batch);
-  for (let i = 0; i < batch; i++) t[i] = 1 / (1 + Math.exp(-(mean + std * rng.normal())));
+  for (let i = 0; i < batch; i++) {
+    const u = 1 / (1 + Math.exp(-(mean + std * rng.normal())));
+    t[i] = (shift * u) / (1 + (shift - 1) * u);
+  }
   return t;
 }
 

@@ -21,6 +21,8 @@ export const trainConfigSchema = z.object({
   weightDecay: z.number().min(0).max(1).default(0.01),
   clipNorm: z.number().min(0).default(1),
   emaDecay: z.number().min(0).max(1).default(0.999),
+  /** Shift of the training timesteps towards noise; the sampler's schedule uses the same (3). */
+  timestepShift: z.number().min(1).max(10).default(3),
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   seed: z.number().int().min(0).default(0),

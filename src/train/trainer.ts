@@ -215,7 +215,10 @@ async function ditStage(
       return {
         latents: { data: latents, shape: latentShape },
         noise: { data: sampleNoise(rng, latentCount), shape: latentShape },
-        timestep: { data: sampleTimesteps(rng, shape.batch), shape: [shape.batch] },
+        timestep: {
+          data: sampleTimesteps(rng, shape.batch, { shift: config.timestepShift }),
+          shape: [shape.batch],
+        },
         captionIds: { data: captions.ids, shape: [shape.batch, length] },
         captionMask: { data: captions.mask, shape: [shape.batch, length] },
         captionKeep: {

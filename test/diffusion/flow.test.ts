@@ -56,6 +56,11 @@ describe('rectified flow', () => {
     const sorted = Array.from(t).sort((a, b) => a - b);
     assert.ok(Math.abs(sorted[2000] - 0.5) < 0.03);
     assert.deepEqual(sampleTimesteps(new Rng(5), 8), sampleTimesteps(new Rng(5), 8));
+    // Shifted as the sampler's schedule: the median moves to 3/4 and high noise is common.
+    const shifted = Array.from(sampleTimesteps(new Rng(1), 4000, { shift: 3 })).sort((a, b) => a - b);
+    assert.ok(Math.abs(shifted[2000]! - 0.75) < 0.03);
+    const high = (xs: number[]) => xs.filter((v) => v > 0.9).length / xs.length;
+    assert.ok(high(shifted) > 5 * high(sorted), `${high(shifted)} vs ${high(sorted)}`);
     const keep = sampleCaptionKeep(new Rng(2), 10000, 0.1);
     const dropped = keep.filter((k) => k === 0).length / keep.length;
     assert.ok(Math.abs(dropped - 0.1) < 0.02);
