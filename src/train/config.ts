@@ -23,6 +23,8 @@ export const trainConfigSchema = z.object({
   emaDecay: z.number().min(0).max(1).default(0.999),
   /** Shift of the training timesteps towards noise; the sampler's schedule uses the same (3). */
   timestepShift: z.number().min(1).max(10).default(3),
+  /** Share of samples trained at almost pure noise, where only the caption can decide the clip. */
+  terminalFraction: z.number().min(0).max(1).default(0.25),
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   seed: z.number().int().min(0).default(0),

@@ -216,7 +216,10 @@ async function ditStage(
         latents: { data: latents, shape: latentShape },
         noise: { data: sampleNoise(rng, latentCount), shape: latentShape },
         timestep: {
-          data: sampleTimesteps(rng, shape.batch, { shift: config.timestepShift }),
+          data: sampleTimesteps(rng, shape.batch, {
+            shift: config.timestepShift,
+            terminalFraction: config.terminalFraction,
+          }),
           shape: [shape.batch],
         },
         captionIds: { data: captions.ids, shape: [shape.batch, length] },

@@ -61,6 +61,10 @@ describe('rectified flow', () => {
     assert.ok(Math.abs(shifted[2000]! - 0.75) < 0.03);
     const high = (xs: number[]) => xs.filter((v) => v > 0.9).length / xs.length;
     assert.ok(high(shifted) > 5 * high(sorted), `${high(shifted)} vs ${high(sorted)}`);
+    // A quarter of the batch at almost pure noise, where only the caption can decide the clip.
+    const terminal = sampleTimesteps(new Rng(2), 4000, { shift: 3, terminalFraction: 0.25 });
+    const nearOne = terminal.filter((v) => v >= 0.995 && v < 1).length / terminal.length;
+    assert.ok(Math.abs(nearOne - 0.25) < 0.03, `${nearOne}`);
     const keep = sampleCaptionKeep(new Rng(2), 10000, 0.1);
     const dropped = keep.filter((k) => k === 0).length / keep.length;
     assert.ok(Math.abs(dropped - 0.1) < 0.02);
