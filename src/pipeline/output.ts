@@ -3,8 +3,8 @@
 // the invisible watermark before encoding, each written file gets a signed C2PA manifest, and
 // the audit log gets a record with the files' hashes.
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { encodeVideo } from '../media/encode-video.ts';
 import type { VideoFrames } from '../media/frames.ts';
 import { writeGif } from '../media/gif.ts';
@@ -70,6 +70,7 @@ export async function writeOutput(
 ): Promise<WrittenOutput> {
   const format = options.format ?? formatOfPath(out, video.frames);
   const { provenance } = options;
+  await mkdir(dirname(resolve(out)), { recursive: true }); // `-o out/clip.mp4` creates out/
   const frames = provenance
     ? { ...video, ...markFrames(video, provenance.outputId, provenance.marking) }
     : video;

@@ -32,7 +32,7 @@ test('generate writes a signed 64x64 MP4 with the shipped weights', async () => 
     'generate',
     'a red ball moves to the right on a blue background',
     '-o',
-    'ball.mp4',
+    'out/ball.mp4',
     '--steps',
     '2',
     '--json',
@@ -43,10 +43,13 @@ test('generate writes a signed 64x64 MP4 with the shipped weights', async () => 
   assert.equal(summary.signed, true);
   assert.match(summary.id, /^video_[0-9a-f]{24}$/);
   assert.match(stderr, /created a local C2PA signing identity/);
-  const info = await probeMedia(join(home, 'ball.mp4'));
+  const info = await probeMedia(join(home, 'out', 'ball.mp4'));
   assert.deepEqual([info.width, info.height, info.frames], [64, 64, 17]);
   const identity = loadIdentity({ localDir: join(home, 'state', 'identity') });
-  assert.equal((await readManifest(join(home, 'ball.mp4'), identity.trustAnchorsPem)).state, 'trusted');
+  assert.equal(
+    (await readManifest(join(home, 'out', 'ball.mp4'), identity.trustAnchorsPem)).state,
+    'trusted',
+  );
 });
 
 test('a refused prompt exits 2 naming the category, before any compute and without output', async () => {
