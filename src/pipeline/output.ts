@@ -1,7 +1,8 @@
 // Writing a generated video in the format a user asked for. Every output path of Kinema goes
 // through `writeOutput`, so provenance is applied in one place: the frames get the visible and
-// the invisible watermark before encoding, each written file gets a signed C2PA manifest, and
-// the audit log gets a record with the files' hashes.
+// the invisible watermark before encoding, each MP4, GIF, PNG and JPEG file gets a signed C2PA
+// manifest (the C2PA library cannot sign WebM; WebP is left unsigned too: `signed` says which),
+// and the audit log gets a record with the files' hashes.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
