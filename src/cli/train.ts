@@ -11,14 +11,18 @@ const int = (v: string) => Number.parseInt(v, 10);
 export function registerTrainCommands(program: Command): void {
   program
     .command('train')
-    .description('train the autoencoder, then the DiT, on the built-in captioned-video world')
+    .description(
+      'train the autoencoder, then the DiT, on the built-in captioned-video world (decoder: fine-tune the decoder alone)',
+    )
     .addOption(
-      new Option('--stage <stage>', 'what to train').choices(['autoencoder', 'dit']).makeOptionMandatory(),
+      new Option('--stage <stage>', 'what to train')
+        .choices(['autoencoder', 'dit', 'decoder'])
+        .makeOptionMandatory(),
     )
     .addOption(new Option('--preset <name>', 'model size').choices(Object.keys(PRESETS)).default('small'))
     .requiredOption('--steps <n>', 'total optimizer steps of the run', int)
     .requiredOption('--out <dir>', 'run folder: checkpoint.safetensors, log.jsonl, loss.png')
-    .option('--autoencoder <checkpoint>', 'autoencoder checkpoint (dit stage)')
+    .option('--autoencoder <checkpoint>', 'autoencoder checkpoint (dit and decoder stages)')
     .option('--resume', 'continue from <out>/checkpoint.safetensors if it exists', false)
     .option(
       '--init-from <model>',

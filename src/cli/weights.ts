@@ -1,29 +1,39 @@
-// `kinema weights pack`: turn the two training checkpoints (autoencoder, DiT) into the shipped
-// fp16 model bundle that every other command loads by default.
+// `kinema weights pack`: turn training checkpoints (autoencoder, decoder fine-tune, DiT) into the
+// shipped fp16 model bundle that every other command loads by default, alone or on top of an
+// existing bundle.
 import type { Command } from 'commander';
-import { getPreset } from '../models/presets.ts';
-import { bundleFromCheckpoints, DEFAULT_WEIGHTS, saveModel } from '../pipeline/weights.ts';
+import { DEFAULT_WEIGHTS, loadModel, packBundle, saveModel } from '../pipeline/weights.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
+
+interface PackOptions {
+  from?: string;
+  autoencoder?: string;
+  decoder?: string;
+  dit?: string;
+  out: string;
+  id?: string;
+}
 
 export function registerWeightsCommands(program: Command): void {
   const weights = program.command('weights').description('package and inspect model weights');
   weights
     .command('pack')
-    .description('write the EMA weights of an autoencoder and a DiT checkpoint as one fp16 model file')
-    .requiredOption('--autoencoder <checkpoint>', 'autoencoder checkpoint.safetensors')
-    .requiredOption('--dit <checkpoint>', 'DiT checkpoint.safetensors')
+    .description('write the EMA weights of training checkpoints as one fp16 model file')
+    .option('--from <model>', 'model bundle to start from (its parts not given below are kept)')
+    .option('--autoencoder <checkpoint>', 'autoencoder checkpoint.safetensors')
+    .option('--decoder <checkpoint>', 'decoder fine-tune checkpoint (replaces the decoder only)')
+    .option('--dit <checkpoint>', 'DiT checkpoint.safetensors')
     .option('--out <file>', 'model file to write', DEFAULT_WEIGHTS)
-    .option('--id <id>', 'model id (default: kinema-<preset>-<dit step>)')
-    .action(async (opts: { autoencoder: string; dit: string; out: string; id?: string }) => {
-      const autoencoder = await loadCheckpoint(opts.autoencoder);
-      const dit = await loadCheckpoint(opts.dit);
-      const presetName = (dit.config as { preset?: string }).preset ?? 'small';
-      const id = opts.id ?? `kinema-${presetName}-${dit.step}`;
-      const bundle = bundleFromCheckpoints(id, getPreset(presetName), autoencoder, dit, {
-        autoencoderConfig: autoencoder.config,
-        ditConfig: dit.config,
+    .option('--id <id>', 'model id (default: kinema-<preset>-<dit step>[-d<decoder step>])')
+    .action(async (opts: PackOptions) => {
+      const bundle = packBundle({
+        base: opts.from ? await loadModel(opts.from) : undefined,
+        autoencoder: opts.autoencoder ? await loadCheckpoint(opts.autoencoder) : undefined,
+        decoder: opts.decoder ? await loadCheckpoint(opts.decoder) : undefined,
+        dit: opts.dit ? await loadCheckpoint(opts.dit) : undefined,
+        id: opts.id,
       });
       await saveModel(opts.out, bundle);
-      process.stderr.write(`kinema: wrote ${opts.out} (${id})\n`);
+      process.stderr.write(`kinema: wrote ${opts.out} (${bundle.id})\n`);
     });
 }

@@ -27,6 +27,13 @@ export interface AutoencoderConfig {
   hidden: number;
   /** Residual 3×3-neighbourhood mixing blocks, in the encoder and again in the decoder. */
   mixBlocks: number;
+  /**
+   * Extra decoder blocks that mix each token with its 3×3 neighbourhood in this latent frame and
+   * the one before (causal), after the spatial ones: sharper edges and steadier frames. They start
+   * as the identity, so they can be added to a trained decoder and fine-tuned with the encoder
+   * frozen: the latents, and so the DiT trained on them, stay valid. Absent = 0.
+   */
+  decoderSpacetimeBlocks?: number;
   /** Latents are multiplied by this after encoding (and divided before decoding) so the DiT sees
    *  roughly unit variance; measure it on data after training the autoencoder. */
   latentScale: number;
@@ -68,8 +75,23 @@ export function autoencoderParamSpec(cfg: AutoencoderConfig): ParamSpec {
   addLinear('encoder.out', hidden, latentChannels);
   addLinear('decoder.in', latentChannels, hidden);
   for (let i = 0; i < mixBlocks; i++) addMixer(`decoder.mix.${i}`);
+  for (let i = 0; i < (cfg.decoderSpacetimeBlocks ?? 0); i++) {
+    const name = `decoder.spacetime.${i}`;
+    spec[`${name}.norm.weight`] = { shape: [hidden], init: ones };
+    spec[`${name}.norm.bias`] = { shape: [hidden], init: zeros };
+    addLinear(`${name}.fc1`, 18 * hidden, hidden);
+    spec[`${name}.fc2.weight`] = { shape: [hidden, hidden], init: zeros }; // starts as the identity
+    spec[`${name}.fc2.bias`] = { shape: [hidden], init: zeros };
+  }
   addLinear('decoder.out', hidden, values);
   return spec;
+}
+
+/** The decoder's share of the parameters (what a decoder fine-tune trains). */
+export function decoderParamSpec(cfg: AutoencoderConfig): ParamSpec {
+  return Object.fromEntries(
+    Object.entries(autoencoderParamSpec(cfg)).filter(([k]) => k.startsWith('decoder.')),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -122,9 +144,23 @@ function neighbourhood(x: np.Array): np.Array {
   return np.concatenate(shifted, -1).reshape([batch, frames, h, w, 9 * channels]);
 }
 
+/** Each token with its 3×3 neighbourhood in its own latent frame and the previous one (causal). */
+function spacetimeNeighbourhood(x: np.Array): np.Array {
+  const [batch, frames, h, w, channels] = x.shape;
+  const here = neighbourhood(x); // (batch, frames, h, w, 9c)
+  // The frame before each frame; frame 0 sees itself, as the causal encoder pads the past.
+  const before =
+    frames === 1
+      ? here.ref
+      : np.concatenate([here.ref.slice([], [0, 1]), here.ref.slice([], [0, frames - 1])], 1);
+  return np.concatenate([before, here], -1).reshape([batch, frames, h, w, 18 * channels]);
+}
+
 /** x + MLP(3×3 neighbourhood of norm(x)): lets adjacent patches share information. */
-function mixBlock(p: ParamReader, x: np.Array): np.Array {
-  const context = neighbourhood(layerNorm(x.ref, p.at('norm'))); // (batch, frames, h, w, 9·hidden)
+function mixBlock(p: ParamReader, x: np.Array, spacetime = false): np.Array {
+  const normed = layerNorm(x.ref, p.at('norm'));
+  // (batch, frames, h, w, 9·hidden), or 18·hidden with the previous frame
+  const context = spacetime ? spacetimeNeighbourhood(normed) : neighbourhood(normed);
   return x.add(linear(p.at('fc2'), gelu(linear(p.at('fc1'), context)))); // (batch, frames, h, w, hidden)
 }
 
@@ -142,6 +178,7 @@ export function encoder(p: ParamReader, cfg: AutoencoderConfig, pixels: np.Array
 export function decoder(p: ParamReader, cfg: AutoencoderConfig, latents: np.Array): np.Array {
   let x = gelu(linear(p.at('in'), latents.mul(1 / cfg.latentScale))); // (batch, latentFrames, h, w, hidden)
   for (let i = 0; i < cfg.mixBlocks; i++) x = mixBlock(p.at(`mix.${i}`), x);
+  for (let i = 0; i < (cfg.decoderSpacetimeBlocks ?? 0); i++) x = mixBlock(p.at(`spacetime.${i}`), x, true);
   return unpatchify(cfg, linear(p.at('out'), x)); // (batch, frames, H, W, 3)
 }
 
@@ -182,6 +219,24 @@ export interface AutoencoderLossWeights {
 
 export const DEFAULT_LOSS_WEIGHTS: AutoencoderLossWeights = { l1: 1, l2: 1, edges: 0.5 };
 
+/** How far a reconstruction is from the clip: consumes both (batch, frames, H, W, 3). A scalar. */
+function reconstructionLoss(
+  reconstruction: np.Array,
+  pixels: np.Array,
+  weights: AutoencoderLossWeights,
+): np.Array {
+  const error = reconstruction.ref.sub(pixels.ref); // (batch, frames, H, W, 3)
+  let loss = charbonnier(error.ref).mul(weights.l1).add(np.square(error).mean().mul(weights.l2));
+  const axes = pixels.shape[1] > 1 ? [1, 2, 3] : [2, 3]; // time, height, width
+  for (const axis of axes) {
+    const edgeError = differences(reconstruction.ref, axis).sub(differences(pixels.ref, axis));
+    loss = loss.add(charbonnier(edgeError).mul(weights.edges / axes.length));
+  }
+  reconstruction.dispose();
+  pixels.dispose();
+  return loss;
+}
+
 /**
  * Reconstruction loss of a batch of clips: consumes params and pixels (batch, frames, H, W, 3).
  * Returns a scalar.
@@ -194,18 +249,24 @@ export function autoencoderLoss(
 ): np.Array {
   return withParams(params, (p) => {
     const latents = encoder(p.at('encoder'), cfg, pixels.ref); // (batch, latentFrames, h, w, C)
-    const reconstruction = decoder(p.at('decoder'), cfg, latents); // (batch, frames, H, W, 3)
-    const error = reconstruction.ref.sub(pixels.ref); // (batch, frames, H, W, 3)
-    let loss = charbonnier(error.ref).mul(weights.l1).add(np.square(error).mean().mul(weights.l2));
-    const axes = pixels.shape[1] > 1 ? [1, 2, 3] : [2, 3]; // time, height, width
-    for (const axis of axes) {
-      const edgeError = differences(reconstruction.ref, axis).sub(differences(pixels.ref, axis));
-      loss = loss.add(charbonnier(edgeError).mul(weights.edges / axes.length));
-    }
-    reconstruction.dispose();
-    pixels.dispose();
-    return loss;
+    return reconstructionLoss(decoder(p.at('decoder'), cfg, latents), pixels, weights);
   });
+}
+
+/**
+ * The same loss for the decoder alone, on latents of a frozen encoder: consumes the decoder's
+ * params, the latents (batch, latentFrames, h, w, C) and the clips they came from.
+ */
+export function decoderLoss(
+  params: Params,
+  cfg: AutoencoderConfig,
+  latents: np.Array,
+  pixels: np.Array,
+  weights: AutoencoderLossWeights = DEFAULT_LOSS_WEIGHTS,
+): np.Array {
+  return withParams(params, (p) =>
+    reconstructionLoss(decoder(p.at('decoder'), cfg, latents), pixels, weights),
+  );
 }
 
 /** Peak signal-to-noise ratio in dB of two clips in [-1, 1] (peak-to-peak 2). */

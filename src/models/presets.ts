@@ -37,6 +37,7 @@ export const PRESETS = {
       temporalPatch: 2,
       hidden: 32,
       mixBlocks: 1,
+      decoderSpacetimeBlocks: 1,
       latentScale: 1,
     },
     dit: {
@@ -65,6 +66,7 @@ export const PRESETS = {
       temporalPatch: 2,
       hidden: 128,
       mixBlocks: 1,
+      decoderSpacetimeBlocks: 2,
       latentScale: 1,
     },
     dit: {

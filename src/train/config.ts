@@ -5,8 +5,12 @@ import { PRESETS } from '../models/presets.ts';
 const presetNames = Object.keys(PRESETS) as [keyof typeof PRESETS, ...(keyof typeof PRESETS)[]];
 
 export const trainConfigSchema = z.object({
-  /** The autoencoder trains first (pixels ↔ latents); the DiT then learns on its latents. */
-  stage: z.enum(['autoencoder', 'dit']),
+  /**
+   * The autoencoder trains first (pixels ↔ latents); the DiT then learns on its latents. The
+   * decoder stage fine-tunes the decoder alone on the frozen encoder's latents, which leaves a
+   * trained DiT valid.
+   */
+  stage: z.enum(['autoencoder', 'dit', 'decoder']),
   preset: z.enum(presetNames).default('small'),
   /** Total optimizer steps of the run (the LR schedule ends here). */
   steps: z.number().int().min(1).max(10_000_000),
@@ -39,7 +43,7 @@ export const trainConfigSchema = z.object({
       maxObjects: z.number().int().min(1).max(8).optional(),
     })
     .default({ source: 'world', level: 0 }),
-  /** The autoencoder checkpoint whose latents the DiT learns (dit stage only). */
+  /** The autoencoder checkpoint whose latents the DiT (or a decoder fine-tune) learns from. */
   autoencoder: z.string().optional(),
   /**
    * Continue from a shipped model bundle (weights/kinema.safetensors) when the run folder has no
@@ -71,9 +75,9 @@ export function parseTrainConfig(input: unknown): TrainConfig {
       'data.source "shards" needs data.shards (a folder written by `kinema world export`)',
     );
   }
-  if (config.stage === 'dit' && !config.autoencoder && !config.initFrom) {
+  if (config.stage !== 'autoencoder' && !config.autoencoder && !config.initFrom) {
     throw new TrainConfigError(
-      'the dit stage needs --autoencoder CHECKPOINT (train the autoencoder first) or --init-from MODEL',
+      `the ${config.stage} stage needs --autoencoder CHECKPOINT (train the autoencoder first) or --init-from MODEL`,
     );
   }
   return config;

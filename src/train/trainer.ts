@@ -23,6 +23,8 @@ import {
   type AutoencoderConfig,
   autoencoderLoss,
   autoencoderParamSpec,
+  decoderLoss,
+  decoderParamSpec,
   encode,
   latentFrameCount,
 } from '../models/autoencoder.ts';
@@ -60,6 +62,8 @@ interface Stage {
   makeBatch(step: number): Promise<Record<string, HostTensor>>;
   /** Strings stored with every checkpoint (tokenizer, latent scale, …). */
   extra(): Record<string, string>;
+  /** Trained weights a fresh run starts from instead of its random init, where they exist. */
+  warmStart?: HostParams;
 }
 
 export function clipShapeOf(config: TrainConfig, preset: ModelPreset) {
@@ -147,6 +151,48 @@ async function autoencoderWeights(config: TrainConfig, bundle?: ModelBundle): Pr
   if (ae.stage !== 'autoencoder')
     throw new TrainingError(`${config.autoencoder} is not an autoencoder checkpoint`);
   return ae.ema ?? ae.params;
+}
+
+/**
+ * The decoder alone, learning to reconstruct clips from a frozen encoder's latents. The latents do
+ * not change, so a DiT trained on them stays valid; new decoder blocks start as the identity.
+ */
+async function decoderStage(config: TrainConfig, preset: ModelPreset, bundle?: ModelBundle): Promise<Stage> {
+  const cfg = preset.autoencoder;
+  if (bundle) {
+    const { decoderSpacetimeBlocks: _ours, ...encoderSide } = cfg;
+    const { decoderSpacetimeBlocks: _theirs, ...bundleSide } = bundle.preset.autoencoder;
+    if (JSON.stringify(encoderSide) !== JSON.stringify(bundleSide))
+      throw new TrainingError(
+        `preset ${preset.name}'s autoencoder (${JSON.stringify(encoderSide)}) is not the one in ${config.initFrom} (${JSON.stringify(bundleSide)})`,
+      );
+  }
+  const aeWeights = await autoencoderWeights(config, bundle);
+  const clips = clipMaker(config, preset);
+  const shape = clipShapeOf(config, preset);
+  const pixelShape = [shape.batch, shape.frames, shape.height, shape.width, 3];
+  const latentShape = [
+    shape.batch,
+    latentFrameCount(cfg, shape.frames),
+    shape.height / cfg.patchSize,
+    shape.width / cfg.patchSize,
+    cfg.latentChannels,
+  ];
+  const encoder = await encoderSession(cfg, aeWeights, pixelShape);
+  return {
+    initialParams: () => initParams(decoderParamSpec(cfg), config.seed),
+    loss: (params, batch) => decoderLoss(params, cfg, batch.latents!, batch.pixels!),
+    batchShapes: () => ({ latents: new ArraySpec(latentShape), pixels: new ArraySpec(pixelShape) }),
+    async makeBatch(step) {
+      const { pixels } = clips(step, shape.batch);
+      return {
+        latents: { data: await encoder.run(pixels), shape: latentShape },
+        pixels: { data: pixels, shape: pixelShape },
+      };
+    },
+    extra: () => ({}),
+    warmStart: aeWeights,
+  };
 }
 
 async function ditStage(
@@ -283,13 +329,17 @@ export class Trainer {
     }
     let bundle: ModelBundle | undefined;
     if (config.initFrom) bundle = await loadModel(config.initFrom);
-    if (!resumed && bundle) resumed = checkpointFromBundle(bundle, config.stage);
+    if (!resumed && bundle && config.stage !== 'decoder')
+      resumed = checkpointFromBundle(bundle, config.stage);
     const stage =
       config.stage === 'autoencoder'
         ? autoencoderStage(config, preset)
-        : await ditStage(config, preset, resumed, bundle);
+        : config.stage === 'decoder'
+          ? await decoderStage(config, preset, bundle)
+          : await ditStage(config, preset, resumed, bundle);
     const params = stage.initialParams();
     const host = await toHostParams(params);
+    if (!resumed && stage.warmStart) resumed = warmStartCheckpoint(config, host, stage.warmStart);
     const adamw = {
       lr: config.lr,
       warmupSteps: config.warmupSteps,
@@ -416,8 +466,22 @@ function checkSameRun(path: string, saved: Partial<TrainConfig>, now: TrainConfi
   }
 }
 
+/** Step 0 of a run whose parameters come from trained weights where names and shapes match. */
+function warmStartCheckpoint(config: TrainConfig, fresh: HostParams, trained: HostParams): Checkpoint {
+  const params: HostParams = {};
+  for (const [name, init] of Object.entries(fresh)) {
+    const found = trained[name];
+    if (found && found.shape.join() !== init.shape.join())
+      throw new TrainingError(
+        `trained weight "${name}" has shape [${found.shape}], the model needs [${init.shape}]`,
+      );
+    params[name] = found ?? init;
+  }
+  return { stage: config.stage, step: 0, config, params };
+}
+
 /** A shipped bundle seen as a checkpoint of one stage: weights (its EMA) and step, no moments. */
-function checkpointFromBundle(bundle: ModelBundle, stage: TrainConfig['stage']): Checkpoint {
+function checkpointFromBundle(bundle: ModelBundle, stage: 'autoencoder' | 'dit'): Checkpoint {
   const card = bundle.card as { autoencoderSteps?: number; ditSteps?: number };
   const weights = stage === 'dit' ? bundle.dit : bundle.autoencoder;
   return {

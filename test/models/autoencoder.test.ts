@@ -80,6 +80,47 @@ describe('autoencoder', () => {
     assert.ok(Math.abs(b[2 * perFrame] - a[2 * perFrame]) > 1e-4, 'the latent of frames 3–4 changes');
   });
 
+  test('spacetime decoder blocks start as the identity, and are causal once trained', async () => {
+    assert.equal(cfg.decoderSpacetimeBlocks, 1, 'the tiny preset exercises one spacetime block');
+    const params = initParams(autoencoderParamSpec(cfg), 4);
+    const latents = np.array(
+      Float32Array.from({ length: 3 * 2 * 2 * cfg.latentChannels }, (_, i) => Math.sin(i)),
+      {
+        shape: [1, 3, 2, 2, cfg.latentChannels],
+      },
+    );
+    // Without the new blocks (a decoder trained before they existed) the output is the same.
+    const withoutBlocks = { ...cfg, decoderSpacetimeBlocks: 0 };
+    const older = Object.fromEntries(
+      Object.entries(tree.ref(params)).filter(([k]) => !k.startsWith('decoder.spacetime.')),
+    ) as typeof params;
+    for (const [k, v] of Object.entries(params)) if (k.startsWith('decoder.spacetime.')) v.dispose();
+    const a = (await decode(tree.ref(params), cfg, latents.ref).data()) as Float32Array;
+    const b = (await decode(older, withoutBlocks, latents.ref).data()) as Float32Array;
+    assertClose(a, b, 1e-6, 1e-6);
+    // Trained (non-zero) blocks: decoded frames never depend on later latent frames.
+    const trained = {
+      ...params,
+      'decoder.spacetime.0.fc2.weight': np.ones([cfg.hidden, cfg.hidden]).mul(0.05),
+    };
+    params['decoder.spacetime.0.fc2.weight']!.dispose();
+    const changed = (await latents.ref.data()) as Float32Array;
+    changed.fill(2, 2 * 2 * 2 * cfg.latentChannels); // the last latent frame only
+    const c = (await decode(tree.ref(trained), cfg, latents).data()) as Float32Array;
+    const d = (await decode(
+      trained,
+      cfg,
+      np.array(changed, { shape: [1, 3, 2, 2, cfg.latentChannels] }),
+    ).data()) as Float32Array;
+    const framesBefore = 3 * 8 * 8 * 3; // pixel frames 0–2 come from latent frames 0–1
+    assert.ok(
+      c.subarray(0, framesBefore).some((v, i) => Math.abs(v - a[i]!) > 1e-4),
+      'the trained block acts',
+    );
+    assertClose(d.subarray(0, framesBefore), c.subarray(0, framesBefore), 1e-6, 1e-6);
+    assert.ok(Math.abs(d[framesBefore]! - c[framesBefore]!) > 1e-4, 'the last frames change');
+  });
+
   test('training improves reconstruction of world-like frames (PSNR reported)', async () => {
     const params = initParams(autoencoderParamSpec(cfg), 2);
     const [batch, frames, size] = [4, 5, 16];

@@ -1,0 +1,77 @@
+// Decoder fine-tuning: the decoder learns on a frozen encoder's latents, starting from a trained
+// model (new blocks as the identity), and packing puts it back under the same encoder and DiT.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadModel, packBundle, saveModel } from '../../src/pipeline/weights.ts';
+import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { parseTrainConfig } from '../../src/train/config.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import { tinyModel } from '../pipeline/_tinyModel.ts';
+
+test('decoder stage: warm start from a model without the new blocks, train, pack over the model', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-decoder-'));
+  try {
+    // A model from before spacetime decoder blocks existed.
+    const model = await tinyModel(5);
+    model.preset = {
+      ...model.preset,
+      autoencoder: { ...model.preset.autoencoder, decoderSpacetimeBlocks: 0 },
+    };
+    for (const name of Object.keys(model.autoencoder))
+      if (name.startsWith('decoder.spacetime.')) delete model.autoencoder[name];
+    const modelPath = join(dir, 'model.safetensors');
+    await saveModel(modelPath, model, 'F32');
+
+    const out = join(dir, 'run');
+    const config = parseTrainConfig({
+      stage: 'decoder',
+      preset: 'tiny',
+      steps: 12,
+      out,
+      lr: 1e-2,
+      warmupSteps: 2,
+      initFrom: modelPath,
+    });
+    const trainer = await Trainer.create(config);
+    const start = trainer.checkpoint();
+    assert.ok(
+      Object.keys(start.params).every((k) => k.startsWith('decoder.')),
+      'only the decoder trains',
+    );
+    assert.deepEqual(start.params['decoder.out.weight']!.data, model.autoencoder['decoder.out.weight']!.data);
+    assert.ok(
+      start.params['decoder.spacetime.0.fc2.weight']!.data.every((v) => v === 0),
+      'new block = identity',
+    );
+    while (trainer.currentStep < 12) await trainer.log(await trainer.trainStep());
+    await trainer.save();
+    await trainer.dispose();
+    const log = (await readFile(join(out, 'log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(log.at(-1).loss < log[0].loss, `loss ${log[0].loss} → ${log.at(-1).loss}`);
+
+    const packed = packBundle({
+      base: await loadModel(modelPath),
+      decoder: await loadCheckpoint(join(out, 'checkpoint.safetensors')),
+    });
+    assert.equal(packed.preset.autoencoder.decoderSpacetimeBlocks, 1);
+    assert.deepEqual(
+      packed.autoencoder['encoder.in.weight']!.data,
+      model.autoencoder['encoder.in.weight']!.data,
+    );
+    assert.deepEqual(packed.dit, (await loadModel(modelPath)).dit);
+    assert.notDeepEqual(
+      packed.autoencoder['decoder.out.weight']!.data,
+      model.autoencoder['decoder.out.weight']!.data,
+    );
+    assert.equal(packed.card.decoderSteps, 12);
+    assert.throws(() => packBundle({ decoder: start }), /needs a base model/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
