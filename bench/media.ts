@@ -1,17 +1,24 @@
-// Media benchmarks: encode and decode frames/s through Kinema's wrapper vs the same ffmpeg
-// command run directly from a shell with frames from a file (ratio goal ≥ 0.9), and peak RSS
-// while streaming a 10 000-frame decode.
+// Media benchmarks: round-trip PSNR per output format on world clips at 64 and 128 (goal for
+// MP4 at the default settings: ≥ 35 dB); encode and decode frames/s through Kinema's wrapper vs
+// the same ffmpeg command run directly from a shell with frames from a file (ratio goal ≥ 0.9);
+// and peak RSS while streaming a 10 000-frame decode.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { decodeFilters, decodeVideo, openVideo } from '../src/media/decode.ts';
-import { encodeVideo, videoEncodeArgs } from '../src/media/encode-video.ts';
+import { decodeArgs, decodeVideo, openVideo } from '../src/media/decode.ts';
+import { encodeVideo, type VideoEncodeOptions, videoEncodeArgs } from '../src/media/encode-video.ts';
 import { ffmpegPath } from '../src/media/ffmpeg-binary.ts';
+import type { VideoFrames } from '../src/media/frames.ts';
+import { writeGif } from '../src/media/gif.ts';
+import { writePngSequence } from '../src/media/png.ts';
 import { probeMedia } from '../src/media/probe.ts';
+import { psnr } from '../src/media/psnr.ts';
+import { renderClip } from '../src/world/render.ts';
+import { sampleScene } from '../src/world/sample.ts';
 import { worldLikeClip } from '../test/media/fixtures.ts';
-import { report, timeMs } from './_report.ts';
+import { report } from './_report.ts';
 
 const run = promisify(execFile);
 const ffmpeg = ffmpegPath();
@@ -26,7 +33,75 @@ function shell(command: string): Promise<void> {
 
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * Median wall times of several functions run in turn (a, b, c, a, b, c, ...), so that the load
+ * of a shared machine drifting during the run weighs on all of them alike.
+ */
+async function interleavedMs(fns: (() => unknown)[], runs = 7): Promise<number[]> {
+  for (const fn of fns) await fn();
+  const times = fns.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++) {
+    for (const [i, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      times[i]!.push(performance.now() - t0);
+    }
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+}
+
+/** PSNR in dB rounded for JSON (a lossless round trip reports "lossless"). */
+const db = (value: number) => (Number.isFinite(value) ? +value.toFixed(2) : 'lossless');
+
+/** A clip from the world renderer itself (three scenes, 17 frames each, at 8 fps). */
+function rendererClip(size: number): VideoFrames {
+  const parts: Uint8Array[] = [];
+  for (let seed = 100; seed < 103; seed++) {
+    const spec = sampleScene(seed, { width: size, height: size, frames: 17, fps: 8 });
+    parts.push(renderClip(spec, seed, { captions: false }).pixels);
+  }
+  return { pixels: Buffer.concat(parts), frames: 51, width: size, height: size, fps: 8 };
+}
+
+async function roundTrip(clip: VideoFrames, name: string): Promise<Record<string, number | string>> {
+  const video = async (options: VideoEncodeOptions, ext: string) => {
+    const out = join(dir, `${name}.${ext}`);
+    await encodeVideo(clip, out, options);
+    return db(psnr(clip.pixels, (await decodeVideo(out)).pixels));
+  };
+  const gif = join(dir, `${name}.gif`);
+  await writeGif(clip, gif);
+  const png = await writePngSequence(clip, join(dir, `${name}-png`));
+  const pngFrames = await Promise.all(png.files.map((f) => decodeVideo(join(png.path, f))));
+  return {
+    mp4: await video({ format: 'mp4' }, 'mp4'),
+    webm: await video({ format: 'webm' }, 'webm'),
+    gif: db(psnr(clip.pixels, (await decodeVideo(gif)).pixels)),
+    png: db(psnr(clip.pixels, Buffer.concat(pngFrames.map((f) => f.pixels)))),
+    // For comparison: stored at their own size (4:2:0 bound) and as 4:4:4 (does not play everywhere).
+    mp4Upscale1: await video({ format: 'mp4', upscale: 1 }, 'own.mp4'),
+    mp4Chroma444: await video({ format: 'mp4', chroma: '444' }, '444.mp4'),
+  };
+}
+
 try {
+  for (const size of [64, 128]) {
+    const encoded = await encodeVideo(worldLikeClip(size, size, 2, 8), join(dir, 'size.mp4'), {
+      format: 'mp4',
+    });
+    report({
+      name: `media.psnr.${size}`,
+      clip: 'world-like fixture, 17 frames',
+      display: `${encoded.displayWidth}x${encoded.displayHeight}`,
+      ...(await roundTrip(worldLikeClip(size, size, 17, 8), `like${size}`)),
+    });
+    report({
+      name: `media.psnr.renderer.${size}`,
+      clip: 'world renderer, 3 scenes x 17 frames',
+      ...(await roundTrip(rendererClip(size), `world${size}`)),
+    });
+  }
+
   for (const [size, frames] of [
     [128, 96],
     [512, 24],
@@ -36,46 +111,27 @@ try {
     await writeFile(rawFile, clip.pixels);
     const ours = join(dir, `ours${size}.mp4`);
     const direct = join(dir, `direct${size}.mp4`);
-    const encodeOurs = await timeMs(() => encodeVideo(clip, ours, { format: 'mp4' }), 3);
     const directArgs = videoEncodeArgs(clip, direct, { format: 'mp4' }).map(quote).join(' ');
-    const encodeDirect = await timeMs(
+    const [encodeOurs, encodeDirect] = (await interleavedMs([
+      () => encodeVideo(clip, ours, { format: 'mp4' }),
       () => shell(`${quote(ffmpeg)} -hide_banner ${directArgs} < ${quote(rawFile)}`),
-      3,
-    );
+    ])) as [number, number];
     report({
       name: `media.encode.mp4.${size}`,
       frames,
       fps: +((frames * 1000) / encodeOurs).toFixed(1),
       directFps: +((frames * 1000) / encodeDirect).toFixed(1),
       ratio: +(encodeDirect / encodeOurs).toFixed(3),
+      display: `${(await probeMedia(ours)).displayWidth}px`,
     });
 
-    const decodeOurs = await timeMs(() => decodeVideo(ours), 3);
-    const probeOnly = await timeMs(() => probeMedia(ours), 3);
-    const filters = decodeFilters({ width: size, height: size }, 'crop', undefined);
-    const decodeArgs = [
-      '-v',
-      'error',
-      '-f',
-      'mov',
-      '-i',
-      `file:${ours}`,
-      '-map',
-      '0:v:0',
-      '-vf',
-      filters,
-      '-vsync',
-      'passthrough',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
-    ];
-    const decodeDirect = await timeMs(
-      () => shell(`${quote(ffmpeg)} -hide_banner -nostdin ${decodeArgs.map(quote).join(' ')} > /dev/null`),
-      3,
-    );
+    // The very command decodeVideo runs (same args builder), from a shell to /dev/null.
+    const decodeArgv = decodeArgs(await probeMedia(ours));
+    const [decodeOurs, probeOnly, decodeDirect] = (await interleavedMs([
+      () => decodeVideo(ours),
+      () => probeMedia(ours),
+      () => shell(`${quote(ffmpeg)} -hide_banner -nostdin ${decodeArgv.map(quote).join(' ')} > /dev/null`),
+    ])) as [number, number, number];
     report({
       name: `media.decode.mp4.${size}`,
       frames,

@@ -52,26 +52,40 @@ export function outputSize(
   return { width: source.width, height: source.height };
 }
 
-/** The ffmpeg filter chain: resample in time, scale/crop/pad in space, emit RGB. */
+/** The integer k when `from` is exactly k times `to` on both axes (k ≥ 2), else undefined. */
+function integerFactor(
+  from: { width: number; height: number },
+  to: { width: number; height: number },
+): number | undefined {
+  const k = from.width / to.width;
+  return Number.isInteger(k) && k >= 2 && from.height === k * to.height ? k : undefined;
+}
+
+/**
+ * The ffmpeg filter chain: resample in time, scale/crop/pad in space, emit RGB. `from` is the
+ * stored size: when it is an exact integer multiple of the output (Kinema's upscaled small clips,
+ * or any ×k downscale) each k×k block is averaged ('area'), which gives back the frames that were
+ * upscaled almost exactly; otherwise Lanczos.
+ */
 export function decodeFilters(
   size: { width: number; height: number },
   fit: Fit,
   fps: number | undefined,
+  from?: { width: number; height: number },
 ): string {
   const { width: w, height: h } = size;
+  const kernel = from && integerFactor(from, size) ? 'area' : 'lanczos';
+  const flags = `flags=${kernel}+accurate_rnd+full_chroma_int`;
   const filters: string[] = [];
   if (fps !== undefined) filters.push(`fps=fps=${fpsRational(fps)}`);
   if (fit === 'crop')
-    filters.push(
-      `scale=${w}:${h}:force_original_aspect_ratio=increase:flags=lanczos+accurate_rnd+full_chroma_int`,
-      `crop=${w}:${h}`,
-    );
+    filters.push(`scale=${w}:${h}:force_original_aspect_ratio=increase:${flags}`, `crop=${w}:${h}`);
   else if (fit === 'letterbox') {
     filters.push(
-      `scale=${w}:${h}:force_original_aspect_ratio=decrease:flags=lanczos+accurate_rnd+full_chroma_int`,
+      `scale=${w}:${h}:force_original_aspect_ratio=decrease:${flags}`,
       `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:black`,
     );
-  } else filters.push(`scale=${w}:${h}:flags=lanczos+accurate_rnd+full_chroma_int`);
+  } else filters.push(`scale=${w}:${h}:${flags}`);
   filters.push('setsar=1', 'format=rgb24');
   return filters.join(',');
 }
@@ -91,69 +105,53 @@ function checkRequest(options: DecodeOptions): void {
   }
 }
 
-/** Regroups ffmpeg's arbitrary stdout pieces into chunks of whole frames; enforces maxFrames. */
+/** Counts the whole-frame chunks ffmpeg's stdout arrives in; enforces maxFrames; drops a cut-off frame. */
 async function* frameChunks(
-  bytes: AsyncIterable<Buffer>,
+  chunks: AsyncIterable<Uint8Array>,
   frameSize: number,
-  framesPerChunk: number,
   limits: MediaLimits,
   file: string,
 ): AsyncGenerator<Uint8Array> {
-  const chunkSize = frameSize * framesPerChunk;
-  let chunk = new Uint8Array(chunkSize);
-  let filled = 0;
   let frames = 0;
-  for await (const piece of bytes) {
-    let offset = 0;
-    while (offset < piece.length) {
-      const n = Math.min(chunkSize - filled, piece.length - offset);
-      chunk.set(piece.subarray(offset, offset + n), filled);
-      filled += n;
-      offset += n;
-      if (filled === chunkSize) {
-        frames += framesPerChunk;
-        // A header can lie about its length; the count of what actually arrives cannot.
-        if (frames > limits.maxFrames) {
-          throw new MediaLimitError(
-            `decodes to more than ${limits.maxFrames} frames`,
-            file,
-            'maxFrames',
-            frames,
-            limits.maxFrames,
-          );
-        }
-        yield chunk;
-        chunk = new Uint8Array(chunkSize);
-        filled = 0;
-      }
+  for await (const chunk of chunks) {
+    const whole = chunk.length - (chunk.length % frameSize);
+    if (whole === 0) continue;
+    frames += whole / frameSize;
+    // A header can lie about its length; the count of what actually arrives cannot.
+    if (frames > limits.maxFrames) {
+      throw new MediaLimitError(
+        `decodes to more than ${limits.maxFrames} frames`,
+        file,
+        'maxFrames',
+        frames,
+        limits.maxFrames,
+      );
     }
+    yield whole === chunk.length ? chunk : chunk.subarray(0, whole);
   }
-  const rest = filled - (filled % frameSize);
-  if (rest > 0) yield chunk.subarray(0, rest);
 }
 
-/** Probes `file`, checks it against the limits, and returns a lazy stream of its decoded frames. */
-export async function openVideo(file: string, options: DecodeOptions = {}): Promise<OpenedVideo> {
-  checkRequest(options);
+/** The ffmpeg arguments that decode a probed file to raw RGB on stdout (pure; the bench uses it). */
+export function decodeArgs(info: MediaInfo, options: DecodeOptions = {}): string[] {
   const limits = parseLimits(options.limits);
-  const info = await probeMedia(file, options);
-  enforceLimits(info, limits);
   const size = outputSize(info, options.width, options.height);
-  const fps = info.isImage ? (options.fps ?? 1) : (options.fps ?? info.fps ?? 25);
   const resample = info.isImage ? undefined : options.fps;
   const window = [
     ...(options.startS !== undefined ? ['-ss', String(options.startS)] : []),
     ...(options.durationS !== undefined ? ['-t', String(options.durationS)] : []),
   ];
-  const args = [
+  return [
     '-v',
     'error',
     ...window,
-    ...inputArgs(file, info.format, limits),
+    ...inputArgs(info.file, info.format, limits),
     '-map',
     '0:v:0',
     '-vf',
-    decodeFilters(size, options.fit ?? 'crop', resample),
+    decodeFilters(size, options.fit ?? 'crop', resample, {
+      width: info.displayWidth,
+      height: info.displayHeight,
+    }),
     ...(resample === undefined ? ['-vsync', 'passthrough'] : []),
     '-t',
     String(limits.maxDurationS),
@@ -163,24 +161,46 @@ export async function openVideo(file: string, options: DecodeOptions = {}): Prom
     'rgb24',
     'pipe:1',
   ];
-  const bytes = ffmpegStdout({
-    binary: ffmpegPath(options.ffmpeg),
-    args,
-    timeoutMs: limits.timeoutMs,
-    inputFile: file,
-  });
-  const chunks = frameChunks(
-    bytes,
-    frameBytes(size.width, size.height),
-    options.framesPerChunk ?? 16,
-    limits,
-    file,
+}
+
+/** Starts decoding an already probed and limit-checked file. */
+function streamFrames(info: MediaInfo, options: DecodeOptions, firstChunkFrames?: number): FrameStream {
+  const limits = parseLimits(options.limits);
+  const size = outputSize(info, options.width, options.height);
+  const fps = info.isImage ? (options.fps ?? 1) : (options.fps ?? info.fps ?? 25);
+  const frameSize = frameBytes(size.width, size.height);
+  const bytes = ffmpegStdout(
+    {
+      binary: ffmpegPath(options.ffmpeg),
+      args: decodeArgs(info, options),
+      timeoutMs: limits.timeoutMs,
+      inputFile: info.file,
+    },
+    {
+      chunkBytes: frameSize * (options.framesPerChunk ?? 16),
+      firstChunkBytes: firstChunkFrames === undefined ? undefined : frameSize * firstChunkFrames,
+    },
   );
-  return { info, stream: { ...size, fps, chunks } };
+  return { ...size, fps, chunks: frameChunks(bytes, frameSize, limits, info.file) };
+}
+
+async function probeChecked(file: string, options: DecodeOptions): Promise<MediaInfo> {
+  checkRequest(options);
+  const info = await probeMedia(file, options);
+  enforceLimits(info, parseLimits(options.limits));
+  return info;
+}
+
+/** Probes `file`, checks it against the limits, and returns a lazy stream of its decoded frames. */
+export async function openVideo(file: string, options: DecodeOptions = {}): Promise<OpenedVideo> {
+  const info = await probeChecked(file, options);
+  return { info, stream: streamFrames(info, options) };
 }
 
 /** Decodes a whole file into memory (for short clips; use openVideo for long ones). */
 export async function decodeVideo(file: string, options: DecodeOptions = {}): Promise<VideoFrames> {
-  const { stream } = await openVideo(file, options);
-  return collectFrames(stream);
+  const info = await probeChecked(file, options);
+  // Without resampling or a time window the probe's count is exact: one buffer, filled in place.
+  const exact = options.fps === undefined && options.startS === undefined && options.durationS === undefined;
+  return collectFrames(streamFrames(info, options, exact ? info.frames : undefined));
 }

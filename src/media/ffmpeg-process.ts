@@ -89,20 +89,102 @@ export async function runFfmpeg(job: FfmpegJob): Promise<string> {
   return ffmpeg.finished;
 }
 
+export interface StdoutOptions {
+  /**
+   * Bytes per yielded chunk (the last may be shorter): ffmpeg's pieces are copied straight into
+   * chunks of this size, so a consumer gets whole frames with one copy. Default: pieces as read.
+   */
+  chunkBytes?: number;
+  /** Size of the first chunk when it differs (a decode that knows its frame count reads in one). */
+  firstChunkBytes?: number;
+  /** Unread bytes held before ffmpeg is paused (default 4 MiB; at least one chunk is held). */
+  highWaterBytes?: number;
+}
+
 /**
  * Runs ffmpeg writing to `pipe:1` and yields its stdout as it arrives. Backpressure is real: a
  * consumer that reads slowly pauses ffmpeg. Breaking out of the loop kills the child.
+ *
+ * Why not `for await` over the socket: Node's stream iterator stops reading at its 16 KiB
+ * highWaterMark and concatenates what it buffered, so every 64 KiB read meant a stall for ffmpeg
+ * and an extra copy. Here the socket flows into whole chunks and pauses only at `highWaterBytes`.
  */
-export async function* ffmpegStdout(job: FfmpegJob): AsyncGenerator<Buffer> {
+export async function* ffmpegStdout(job: FfmpegJob, options: StdoutOptions = {}): AsyncGenerator<Uint8Array> {
   const ffmpeg = new FfmpegChild(job);
   // Attach the handler now: `finished` may reject while the consumer is still reading.
   const settled = ffmpeg.finished.then(
     (stderr) => ({ ok: true as const, stderr }),
     (error: unknown) => ({ ok: false as const, error }),
   );
+  const stdout = ffmpeg.child.stdout as NodeJS.ReadableStream & { destroyed: boolean };
+  const { chunkBytes } = options;
+  const highWater = options.highWaterBytes ?? 4 * 1024 * 1024;
+  const ready: Uint8Array[] = [];
+  let queued = 0;
+  let chunk: Uint8Array | undefined;
+  let filled = 0;
+  let chunkIndex = 0;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const push = (piece: Uint8Array) => {
+    ready.push(piece);
+    queued += piece.length;
+  };
+  const nextChunk = () => {
+    const size = chunkIndex++ === 0 ? (options.firstChunkBytes ?? chunkBytes!) : chunkBytes!;
+    // Unzeroed memory: every byte is overwritten before the chunk is handed out (see 'end').
+    const buffer = Buffer.allocUnsafeSlow(size);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
+  };
+  stdout.on('data', (piece: Buffer) => {
+    if (chunkBytes === undefined) push(piece);
+    else {
+      let offset = 0;
+      while (offset < piece.length) {
+        chunk ??= nextChunk();
+        const n = Math.min(chunk.length - filled, piece.length - offset);
+        chunk.set(n === piece.length ? piece : piece.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled === chunk.length) {
+          push(chunk);
+          chunk = undefined;
+          filled = 0;
+        }
+      }
+    }
+    if (queued >= highWater) stdout.pause();
+    notify();
+  });
+  const end = () => {
+    if (ended) return;
+    // A partly filled last chunk is copied out so no unwritten memory travels with it.
+    if (chunk && filled > 0) push(chunk.slice(0, filled));
+    chunk = undefined;
+    ended = true;
+    notify();
+  };
+  stdout.once('end', end);
+  stdout.once('close', end);
+  stdout.once('error', (err: Error) => {
+    ffmpeg.fail(err);
+    end();
+  });
   let completed = false;
   try {
-    for await (const chunk of ffmpeg.child.stdout as AsyncIterable<Buffer>) yield chunk;
+    for (;;) {
+      const piece = ready.shift();
+      if (piece) {
+        queued -= piece.length;
+        if (queued < highWater && stdout.isPaused()) stdout.resume();
+        yield piece;
+      } else if (ended) break;
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
     const result = await settled;
     if (!result.ok) throw result.error;
     completed = true;

@@ -16,8 +16,18 @@ export interface MediaInfo {
   bytes: number;
   /** ffmpeg's name of the video codec (h264, vp9, gif, png, mjpeg, ...). */
   codec: string;
+  /**
+   * Picture size: the frames that were encoded, and what decoding gives by default. Equal to the
+   * display size, except for Kinema's own MP4/WebM of small clips, which store each pixel as an
+   * upscale × upscale block (see encode-video.ts) and say so in a tag.
+   */
   width: number;
   height: number;
+  /** Size stored in the file: what a player shows (videoWidth × videoHeight in a browser). */
+  displayWidth: number;
+  displayHeight: number;
+  /** Display size ÷ picture size: 1, or the integer factor of a tagged Kinema upscale. */
+  upscale: number;
   /** Frames per second as the container declares it; undefined for still images. */
   fps: number | undefined;
   /** Seconds; 0 for still images. */
@@ -49,6 +59,11 @@ export function inputArgs(file: string, format: MediaFormat, limits: MediaLimits
   ];
 }
 
+/** The tag Kinema writes in the container's `comment` when it stores a clip upscaled. */
+export function sourceSizeTag(width: number, height: number): string {
+  return `kinema:source-size=${width}x${height}`;
+}
+
 interface StreamHeader {
   codec: string;
   width: number;
@@ -56,6 +71,8 @@ interface StreamHeader {
   fps: number | undefined;
   durationS: number | undefined;
   frames: number;
+  /** The picture size a Kinema tag names, if any (not yet checked against the stream). */
+  tagged?: { width: number; height: number };
 }
 
 /** Parses the input section and final progress line of ffmpeg's stderr; undefined without video. */
@@ -69,6 +86,7 @@ export function parseProbeStderr(stderr: string): StreamHeader | undefined {
   const fps = /,\s([\d.]+)(k?) fps/.exec(rest) ?? /,\s([\d.]+)(k?) tbr/.exec(rest);
   const duration = /Duration: (\d+):(\d+):([\d.]+)/.exec(inputSection);
   const frameLines = [...stderr.matchAll(/frame=\s*(\d+)/g)];
+  const tag = /^\s+comment\s*: kinema:source-size=(\d+)x(\d+)\s*$/im.exec(inputSection);
   return {
     codec: stream[1]!,
     width: Number(size[1]),
@@ -78,7 +96,25 @@ export function parseProbeStderr(stderr: string): StreamHeader | undefined {
       ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])
       : undefined,
     frames: Number(frameLines.at(-1)?.[1] ?? 0),
+    ...(tag ? { tagged: { width: Number(tag[1]), height: Number(tag[2]) } } : {}),
   };
+}
+
+/**
+ * The picture size and factor for a display size and an optional tag. A tag is believed only
+ * when the display size is exactly an integer multiple of it (≥ 2, the same on both axes), so a
+ * file from anywhere cannot make the decoder produce something larger or stranger than it holds.
+ */
+export function pictureSize(
+  display: { width: number; height: number },
+  tagged: { width: number; height: number } | undefined,
+): { width: number; height: number; upscale: number } {
+  if (tagged && tagged.width > 0 && tagged.height > 0) {
+    const k = display.width / tagged.width;
+    if (Number.isInteger(k) && k >= 2 && display.height === k * tagged.height)
+      return { width: tagged.width, height: tagged.height, upscale: k };
+  }
+  return { width: display.width, height: display.height, upscale: 1 };
 }
 
 export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
@@ -103,13 +139,29 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
   const isImage = IMAGE_FORMATS.has(input.format);
   const fps = isImage ? undefined : header.fps;
   const durationS = isImage ? 0 : (header.durationS ?? (fps ? header.frames / fps : 0));
-  return { ...input, ...header, fps, durationS, isImage };
+  const { tagged, width: displayWidth, height: displayHeight, ...rest } = header;
+  const display = { width: displayWidth, height: displayHeight };
+  return {
+    ...input,
+    ...rest,
+    ...pictureSize(display, tagged),
+    displayWidth,
+    displayHeight,
+    fps,
+    durationS,
+    isImage,
+  };
 }
 
 /** Throws a MediaLimitError when a probed file exceeds `limits`. */
 export function enforceLimits(info: MediaInfo, limits: MediaLimits): void {
   const checks: [limit: keyof MediaLimits, value: number, max: number, what: string][] = [
-    ['maxPixels', info.width * info.height, limits.maxPixels, `frame size ${info.width}x${info.height}`],
+    [
+      'maxPixels',
+      info.displayWidth * info.displayHeight,
+      limits.maxPixels,
+      `frame size ${info.displayWidth}x${info.displayHeight}`,
+    ],
     ['maxDurationS', info.durationS, limits.maxDurationS, `duration ${info.durationS.toFixed(2)} s`],
     ['maxFrames', info.frames, limits.maxFrames, `${info.frames} frames`],
   ];

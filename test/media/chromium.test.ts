@@ -1,9 +1,9 @@
 // The MP4 we write plays in a real browser: Debian's Chromium (headless, via playwright-core)
-// loads it from a local HTTP server, a <video> element reaches `ended`, and videoWidth matches.
+// loads it from a local HTTP server, a <video> element reaches `ended`, and videoWidth matches
+// the displayed size the encoder reports.
 // Debian's Chromium decodes H.264 (checked: canPlayType says "probably"), so MP4 is tested
 // directly; WebM too.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { basename, join } from 'node:path';
@@ -40,9 +40,12 @@ test('MP4 and WebM play to the end in headless Chromium at the encoded size', {
   skip: !hasChromium(),
   timeout: 60_000,
 }, async () => {
+  // A small clip is stored ×4 (short side ≥ 256, see encode-video.ts): the browser shows 384x256.
   const clip = worldLikeClip(96, 64, 12, 8);
-  await encodeVideo(clip, join(dir, 'clip.mp4'), { format: 'mp4' });
-  await encodeVideo(clip, join(dir, 'clip.webm'), { format: 'webm' });
+  const mp4 = await encodeVideo(clip, join(dir, 'clip.mp4'), { format: 'mp4' });
+  const webm = await encodeVideo(clip, join(dir, 'clip.webm'), { format: 'webm' });
+  for (const encoded of [mp4, webm])
+    assert.deepEqual([encoded.displayWidth, encoded.displayHeight, encoded.upscale], [384, 256, 4]);
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -65,7 +68,7 @@ test('MP4 and WebM play to the end in headless Chromium at the encoded size', {
           },
         );
       }, `${origin}/${name}`);
-      assert.deepEqual(result, { ended: true, width: 96, height: 64, h264: 'probably' }, name);
+      assert.deepEqual(result, { ended: true, width: 384, height: 256, h264: 'probably' }, name);
     }
   } finally {
     await browser.close();

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeVideo } from '../../src/media/decode.ts';
-import { encodeVideo } from '../../src/media/encode-video.ts';
+import { displayUpscale, encodeVideo } from '../../src/media/encode-video.ts';
 import { frameAt, type VideoFrames } from '../../src/media/frames.ts';
 import { gifDelaysCs, writeGif } from '../../src/media/gif.ts';
 import { writePngSequence } from '../../src/media/png.ts';
@@ -12,7 +12,7 @@ import { probeMedia } from '../../src/media/probe.ts';
 import { psnr } from '../../src/media/psnr.ts';
 import { writeSpritesheet } from '../../src/media/spritesheet.ts';
 import { writeThumbnail } from '../../src/media/thumbnail.ts';
-import { tempFolder, worldLikeClip } from './fixtures.ts';
+import { renderTestSource, tempFolder, worldLikeClip } from './fixtures.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -39,39 +39,111 @@ function cropTo(video: VideoFrames, width: number, height: number): Uint8Array {
 }
 
 describe('MP4 (H.264)', () => {
-  for (const size of [64, 128]) {
-    test(`${size}x${size}: exact frame count and timing, 4:4:4 PSNR ≥ 35 dB, 4:2:0 near its chroma bound`, async () => {
+  for (const [size, upscale] of [
+    [64, 4],
+    [128, 2],
+  ] as const) {
+    test(`${size}x${size}: exact frame count and timing, PSNR ≥ 35 dB at the default (yuv420p), stored ×${upscale}`, async () => {
       const clip = worldLikeClip(size, size, 17, 8);
       for (const chroma of ['420', '444'] as const) {
         const out = join(dir, `world${size}-${chroma}.mp4`);
-        const encoded = await encodeVideo(clip, out, { format: 'mp4', chroma });
+        const encoded = await encodeVideo(
+          clip,
+          out,
+          chroma === '420' ? { format: 'mp4' } : { format: 'mp4', chroma },
+        );
         assert.equal(encoded.frames, 17);
+        // The default plays everywhere: yuv420p, small clips shown k times larger, k even.
+        const k = chroma === '420' ? upscale : 1;
+        assert.deepEqual(
+          [encoded.width, encoded.height, encoded.displayWidth, encoded.displayHeight, encoded.upscale],
+          [size, size, k * size, k * size, k],
+        );
         const info = await probeMedia(out);
         assert.equal(info.codec, 'h264');
+        assert.deepEqual(
+          [info.width, info.height, info.displayWidth, info.displayHeight, info.upscale],
+          [size, size, k * size, k * size, k],
+        );
         assert.equal(info.frames, 17);
         assert.equal(info.fps, 8);
         assert.ok(Math.abs(info.durationS - 17 / 8) < 0.011, `duration ${info.durationS}`);
         const decoded = await decodeVideo(out);
-        assert.equal(decoded.frames, 17);
+        assert.deepEqual([decoded.width, decoded.height, decoded.frames], [size, size, 17]);
         // Resampling at the source rate must not move a single frame: timestamps are exactly k/8 s.
         const resampled = await decodeVideo(out, { fps: 8 });
         assert.deepEqual(resampled.pixels, decoded.pixels);
         const db = psnr(clip.pixels, decoded.pixels);
         log(`mp4 ${size}x${size} ${chroma}`, db);
-        // 4:2:0 halves colour resolution: on saturated 64x64 edges even lossless 4:2:0 gives ~29.8 dB.
-        assert.ok(db >= (chroma === '444' ? 35 : size === 64 ? 28.5 : 31.5), `PSNR ${db}`);
+        assert.ok(db >= 35, `PSNR ${db}`);
       }
     });
   }
 
-  test('odd sizes are padded to even by repeating the last row/column, never a crash', async () => {
+  test('only small clips are stored upscaled: a 320x180 request plays at 320x180', () => {
+    assert.equal(displayUpscale('420', 64, 64), 4);
+    assert.equal(displayUpscale('420', 128, 128), 2);
+    assert.equal(displayUpscale('420', 159, 90), 4);
+    assert.equal(displayUpscale('420', 320, 180), 1);
+    assert.equal(displayUpscale('420', 1000, 100), 1); // ×2 would pass 1920 wide
+    assert.equal(displayUpscale('444', 64, 64), 1);
+  });
+
+  test('the displayed (upscaled) frames can be decoded too, and are the picture in blocks', async () => {
+    const clip = worldLikeClip(64, 32, 3, 8);
+    const out = join(dir, 'blocks.mp4');
+    await encodeVideo(clip, out, { format: 'mp4' });
+    const shown = await decodeVideo(out, { width: 512, height: 256 });
+    assert.deepEqual([shown.width, shown.height, shown.frames], [512, 256, 3]);
+    // Nearest-neighbour ×8: shown pixel (8x+3, 8y+4) is close to picture pixel (x, y).
+    const small = new Uint8Array(clip.pixels.length);
+    for (let f = 0; f < 3; f++)
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 64; x++)
+          for (let c = 0; c < 3; c++)
+            small[((f * 32 + y) * 64 + x) * 3 + c] =
+              shown.pixels[((f * 256 + 8 * y + 4) * 512 + 8 * x + 3) * 3 + c]!;
+    assert.ok(psnr(clip.pixels, small) >= 35);
+  });
+
+  test('a size tag that does not match the stored frames is ignored', async () => {
+    for (const [tag, name] of [
+      ['1000x1000', 'lie-big'],
+      ['100x77', 'lie-odd'],
+    ] as const) {
+      const out = join(dir, `${name}.mp4`);
+      await renderTestSource(out, {
+        width: 128,
+        height: 96,
+        fps: 5,
+        seconds: 0.4,
+        args: ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-metadata', `comment=kinema:source-size=${tag}`],
+      });
+      const info = await probeMedia(out);
+      assert.deepEqual([info.width, info.height, info.upscale], [128, 96, 1]);
+      const decoded = await decodeVideo(out);
+      assert.deepEqual([decoded.width, decoded.height, decoded.frames], [128, 96, 2]);
+    }
+  });
+
+  test('odd sizes: stored ×6 by default (no padding); at upscale 1 padded by repeating the last row/column', async () => {
     const clip = worldLikeClip(63, 47, 5, 10);
     const out = join(dir, 'odd.mp4');
     const encoded = await encodeVideo(clip, out, { format: 'mp4' });
-    assert.deepEqual([encoded.width, encoded.height], [64, 48]);
+    assert.deepEqual(
+      [encoded.width, encoded.height, encoded.displayWidth, encoded.displayHeight],
+      [63, 47, 378, 282],
+    );
     const decoded = await decodeVideo(out);
-    assert.deepEqual([decoded.width, decoded.height, decoded.frames], [64, 48, 5]);
-    assert.ok(psnr(clip.pixels, cropTo(decoded, 63, 47)) >= 28);
+    assert.deepEqual([decoded.width, decoded.height, decoded.frames], [63, 47, 5]);
+    assert.ok(psnr(clip.pixels, decoded.pixels) >= 35);
+
+    const own = join(dir, 'odd-own.mp4');
+    const padded = await encodeVideo(clip, own, { format: 'mp4', upscale: 1 });
+    assert.deepEqual([padded.width, padded.height, padded.displayWidth, padded.upscale], [64, 48, 64, 1]);
+    const back = await decodeVideo(own);
+    assert.deepEqual([back.width, back.height, back.frames], [64, 48, 5]);
+    assert.ok(psnr(clip.pixels, cropTo(back, 63, 47)) >= 28);
   });
 
   test('streams from a frame stream and refuses chunks that are not whole frames, leaving no file', async () => {
@@ -90,18 +162,26 @@ describe('MP4 (H.264)', () => {
   });
 });
 
-test('WebM (VP9) round trip, odd size kept', async () => {
+test('WebM (VP9) round trip, odd size kept, stored ×6', async () => {
   const clip = worldLikeClip(65, 49, 9, 12);
   const out = join(dir, 'clip.webm');
   const encoded = await encodeVideo(clip, out, { format: 'webm' });
-  assert.deepEqual([encoded.width, encoded.height], [65, 49]);
+  assert.deepEqual(
+    [encoded.width, encoded.height, encoded.displayWidth, encoded.displayHeight],
+    [65, 49, 390, 294],
+  );
   const info = await probeMedia(out);
-  assert.deepEqual([info.codec, info.width, info.height, info.frames], ['vp9', 65, 49, 9]);
+  assert.deepEqual(
+    [info.codec, info.width, info.height, info.displayWidth, info.frames],
+    ['vp9', 65, 49, 390, 9],
+  );
   const decoded = await decodeVideo(out);
   assert.equal(decoded.frames, 9);
   const db = psnr(clip.pixels, decoded.pixels);
   log('webm 65x49 420', db);
-  assert.ok(db >= 28);
+  assert.ok(db >= 35);
+  const own = await encodeVideo(clip, join(dir, 'own.webm'), { format: 'webm', upscale: 1 });
+  assert.deepEqual([own.width, own.height, own.displayWidth], [65, 49, 65]);
 });
 
 test('GIF round trip: frame count, total length exact, colours close', async () => {
