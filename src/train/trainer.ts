@@ -105,7 +105,7 @@ function clipMaker(config: TrainConfig, preset: ModelPreset): (step: number, bat
   return (step, batch) => shardBatch(reader, source, step, batch);
 }
 
-function autoencoderStage(config: TrainConfig, preset: ModelPreset): Stage {
+function autoencoderStage(config: TrainConfig, preset: ModelPreset, bundle?: ModelBundle): Stage {
   const cfg = preset.autoencoder;
   const clips = clipMaker(config, preset);
   const shape = clipShapeOf(config, preset);
@@ -118,6 +118,8 @@ function autoencoderStage(config: TrainConfig, preset: ModelPreset): Stage {
       return { pixels: { data: clips(step, shape.batch).pixels, shape: pixelShape } };
     },
     extra: () => ({}),
+    // From a shipped model: its trained autoencoder, with any blocks the preset adds as new.
+    warmStart: bundle?.autoencoder,
   };
 }
 
@@ -329,11 +331,10 @@ export class Trainer {
     }
     let bundle: ModelBundle | undefined;
     if (config.initFrom) bundle = await loadModel(config.initFrom);
-    if (!resumed && bundle && config.stage !== 'decoder')
-      resumed = checkpointFromBundle(bundle, config.stage);
+    if (!resumed && bundle && config.stage === 'dit') resumed = checkpointFromBundle(bundle);
     const stage =
       config.stage === 'autoencoder'
-        ? autoencoderStage(config, preset)
+        ? autoencoderStage(config, preset, bundle)
         : config.stage === 'decoder'
           ? await decoderStage(config, preset, bundle)
           : await ditStage(config, preset, resumed, bundle);
@@ -480,13 +481,13 @@ function warmStartCheckpoint(config: TrainConfig, fresh: HostParams, trained: Ho
   return { stage: config.stage, step: 0, config, params };
 }
 
-/** A shipped bundle seen as a checkpoint of one stage: weights (its EMA) and step, no moments. */
-function checkpointFromBundle(bundle: ModelBundle, stage: 'autoencoder' | 'dit'): Checkpoint {
-  const card = bundle.card as { autoencoderSteps?: number; ditSteps?: number };
-  const weights = stage === 'dit' ? bundle.dit : bundle.autoencoder;
+/** A shipped bundle seen as a DiT checkpoint: weights (its EMA) and step, no moments. */
+function checkpointFromBundle(bundle: ModelBundle): Checkpoint {
+  const card = bundle.card as { ditSteps?: number };
+  const weights = bundle.dit;
   return {
-    stage,
-    step: (stage === 'dit' ? card.ditSteps : card.autoencoderSteps) ?? 0,
+    stage: 'dit',
+    step: card.ditSteps ?? 0,
     config: bundle.card,
     params: weights,
     ema: weights,
