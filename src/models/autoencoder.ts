@@ -11,7 +11,7 @@
 import { numpy as np } from '@jax-js/jax';
 import { ones, type ParamSpec, xavier, zeros } from '../nn/init.ts';
 import { gelu, layerNorm, linear } from '../nn/layers.ts';
-import { type ParamReader, type Params, withParams } from '../nn/params.ts';
+import { type HostParams, type ParamReader, type Params, withParams } from '../nn/params.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Config
@@ -85,6 +85,36 @@ export function autoencoderParamSpec(cfg: AutoencoderConfig): ParamSpec {
   }
   addLinear('decoder.out', hidden, values);
   return spec;
+}
+
+/**
+ * A trained tensor adapted to an autoencoder with more latent channels (net2net widening): the
+ * trained channels come first and keep their meaning; the new ones start as fresh encoder features
+ * that the decoder ignores (zero rows), so the widened autoencoder starts exactly where the trained
+ * one was and then learns what to put in the new channels. Undefined where this does not apply.
+ */
+export function widenLatentChannels(
+  name: string,
+  trained: HostParams[string],
+  fresh: HostParams[string],
+): HostParams[string] | undefined {
+  const [rows, columns] = fresh.shape;
+  const data = fresh.data.slice();
+  if (name === 'encoder.out.weight' && trained.shape[0] === rows && trained.shape[1]! < columns!) {
+    const old = trained.shape[1]!;
+    for (let i = 0; i < rows!; i++) data.set(trained.data.subarray(i * old, (i + 1) * old), i * columns!);
+    return { shape: fresh.shape, data };
+  }
+  if (name === 'encoder.out.bias' && trained.shape[0]! < rows!) {
+    data.set(trained.data);
+    return { shape: fresh.shape, data };
+  }
+  if (name === 'decoder.in.weight' && trained.shape[1] === columns && trained.shape[0]! < rows!) {
+    data.fill(0);
+    data.set(trained.data);
+    return { shape: fresh.shape, data };
+  }
+  return undefined;
 }
 
 /** The decoder's share of the parameters (what a decoder fine-tune trains). */

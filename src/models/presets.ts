@@ -61,7 +61,7 @@ export const PRESETS = {
     name: 'small',
     description: 'default: 64x64x17 clips, d=192, 4 blocks, 576 tokens',
     autoencoder: {
-      latentChannels: 8,
+      latentChannels: 16,
       patchSize: 4,
       temporalPatch: 2,
       hidden: 128,
@@ -70,7 +70,7 @@ export const PRESETS = {
       latentScale: 1,
     },
     dit: {
-      latentChannels: 8,
+      latentChannels: 16,
       patch: [1, 2, 2],
       width: 192,
       depth: 4,

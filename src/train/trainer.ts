@@ -27,6 +27,7 @@ import {
   decoderParamSpec,
   encode,
   latentFrameCount,
+  widenLatentChannels,
 } from '../models/autoencoder.ts';
 import { ditParamSpec } from '../models/dit.ts';
 import { getPreset, type ModelPreset } from '../models/presets.ts';
@@ -64,6 +65,12 @@ interface Stage {
   extra(): Record<string, string>;
   /** Trained weights a fresh run starts from instead of its random init, where they exist. */
   warmStart?: HostParams;
+  /** A trained tensor whose shape differs from the model's, adapted (undefined: refuse). */
+  adapt?(
+    name: string,
+    trained: HostParams[string],
+    fresh: HostParams[string],
+  ): HostParams[string] | undefined;
 }
 
 export function clipShapeOf(config: TrainConfig, preset: ModelPreset) {
@@ -118,8 +125,10 @@ function autoencoderStage(config: TrainConfig, preset: ModelPreset, bundle?: Mod
       return { pixels: { data: clips(step, shape.batch).pixels, shape: pixelShape } };
     },
     extra: () => ({}),
-    // From a shipped model: its trained autoencoder, with any blocks the preset adds as new.
+    // From a shipped model: its trained autoencoder, with any blocks the preset adds as new, and
+    // more latent channels if the preset has them.
     warmStart: bundle?.autoencoder,
+    adapt: widenLatentChannels,
   };
 }
 
@@ -222,10 +231,12 @@ async function ditStage(
 
   const tokenizer: Tokenizer = resumed?.extra?.tokenizer
     ? parseTokenizer(resumed.extra.tokenizer)
-    : trainTokenizer(trainingCaptions(config, source), {
-        maxLength: preset.dit.text.maxLength,
-        maxVocab: preset.dit.text.vocabSize,
-      });
+    : bundle
+      ? bundle.tokenizer
+      : trainTokenizer(trainingCaptions(config, source), {
+          maxLength: preset.dit.text.maxLength,
+          maxVocab: preset.dit.text.vocabSize,
+        });
   // Latents are scaled to unit variance for the diffusion (as Stable Diffusion's 0.18215); measured
   // once on fresh clips and kept with the run so a resumed run uses the same scale.
   const latentScale = resumed?.extra?.latentScale
@@ -283,6 +294,11 @@ async function ditStage(
       };
     },
     extra: () => ({ tokenizer: JSON.stringify(tokenizer), latentScale: String(latentScale) }),
+    // A shipped DiT moved onto another autoencoder (create() gives no checkpoint then): everything
+    // but the layers that read and write latents carries over when the latent channels change.
+    warmStart: bundle?.dit,
+    adapt: (name, _trained, fresh) =>
+      name.startsWith('patchEmbed.') || name.startsWith('final.') ? fresh : undefined,
   };
 }
 
@@ -331,7 +347,10 @@ export class Trainer {
     }
     let bundle: ModelBundle | undefined;
     if (config.initFrom) bundle = await loadModel(config.initFrom);
-    if (!resumed && bundle && config.stage === 'dit') resumed = checkpointFromBundle(bundle);
+    // The shipped DiT continues where it stopped, unless it moves onto another autoencoder's
+    // latents: then it starts a new schedule from its weights (see ditStage's warm start).
+    if (!resumed && bundle && config.stage === 'dit' && !config.autoencoder)
+      resumed = checkpointFromBundle(bundle);
     const stage =
       config.stage === 'autoencoder'
         ? autoencoderStage(config, preset, bundle)
@@ -340,7 +359,7 @@ export class Trainer {
           : await ditStage(config, preset, resumed, bundle);
     const params = stage.initialParams();
     const host = await toHostParams(params);
-    if (!resumed && stage.warmStart) resumed = warmStartCheckpoint(config, host, stage.warmStart);
+    if (!resumed && stage.warmStart) resumed = warmStartCheckpoint(config, host, stage);
     const adamw = {
       lr: config.lr,
       warmupSteps: config.warmupSteps,
@@ -468,15 +487,21 @@ function checkSameRun(path: string, saved: Partial<TrainConfig>, now: TrainConfi
 }
 
 /** Step 0 of a run whose parameters come from trained weights where names and shapes match. */
-function warmStartCheckpoint(config: TrainConfig, fresh: HostParams, trained: HostParams): Checkpoint {
+function warmStartCheckpoint(config: TrainConfig, fresh: HostParams, stage: Stage): Checkpoint {
+  const trained = stage.warmStart!;
   const params: HostParams = {};
   for (const [name, init] of Object.entries(fresh)) {
     const found = trained[name];
-    if (found && found.shape.join() !== init.shape.join())
+    if (!found || found.shape.join() === init.shape.join()) {
+      params[name] = found ?? init;
+      continue;
+    }
+    const adapted = stage.adapt?.(name, found, init);
+    if (!adapted)
       throw new TrainingError(
         `trained weight "${name}" has shape [${found.shape}], the model needs [${init.shape}]`,
       );
-    params[name] = found ?? init;
+    params[name] = adapted;
   }
   return { stage: config.stage, step: 0, config, params };
 }

@@ -9,9 +9,11 @@ import {
   latentFrameCount,
   pixelFrameCount,
   psnr,
+  widenLatentChannels,
 } from '../../src/models/autoencoder.ts';
 import { PRESETS } from '../../src/models/presets.ts';
 import { initParams } from '../../src/nn/init.ts';
+import { fromHostParams, type HostParams, toHostParams } from '../../src/nn/params.ts';
 import { adamTrainer, assertClose } from '../nn/helpers.ts';
 
 before(async () => {
@@ -119,6 +121,32 @@ describe('autoencoder', () => {
     );
     assertClose(d.subarray(0, framesBefore), c.subarray(0, framesBefore), 1e-6, 1e-6);
     assert.ok(Math.abs(d[framesBefore]! - c[framesBefore]!) > 1e-4, 'the last frames change');
+  });
+
+  test('widening the latent channels starts exactly where the trained autoencoder was', async () => {
+    const wide = { ...cfg, latentChannels: cfg.latentChannels + 2 };
+    const trained = await toHostParams(initParams(autoencoderParamSpec(cfg), 6));
+    const fresh = await toHostParams(initParams(autoencoderParamSpec(wide), 7));
+    const widened = Object.fromEntries(
+      Object.entries(fresh).map(([name, init]) => {
+        const old = trained[name]!;
+        if (old.shape.join() === init.shape.join()) return [name, old];
+        const adapted = widenLatentChannels(name, old, init);
+        assert.ok(adapted, `${name} is widened`);
+        return [name, adapted];
+      }),
+    );
+    const clip = worldLikeClips(1, 5, 8);
+    const roundTrip = async (params: HostParams, c: typeof cfg) => {
+      const p = fromHostParams(params);
+      const latents = encode(tree.ref(p), c, np.array(clip, { shape: [1, 5, 8, 8, 3] }));
+      return (await decode(p, c, latents).data()) as Float32Array;
+    };
+    assertClose(await roundTrip(widened, wide), await roundTrip(trained, cfg), 1e-5, 1e-5);
+    assert.equal(
+      widenLatentChannels('decoder.out.weight', trained['decoder.out.weight']!, fresh['decoder.out.weight']!),
+      undefined,
+    );
   });
 
   test('training improves reconstruction of world-like frames (PSNR reported)', async () => {

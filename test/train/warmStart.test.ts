@@ -1,10 +1,15 @@
-// Decoder fine-tuning: the decoder learns on a frozen encoder's latents, starting from a trained
-// model (new blocks as the identity), and packing puts it back under the same encoder and DiT.
+// Runs that start from trained weights: a decoder fine-tune on a frozen encoder's latents (new
+// blocks as the identity, packed back under the same encoder and DiT), and a shipped DiT moved onto
+// another autoencoder with more latent channels.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { ensureJax } from '../../src/engine/jax.ts';
+import { ditParamSpec } from '../../src/models/dit.ts';
+import { initParams } from '../../src/nn/init.ts';
+import { toHostParams } from '../../src/nn/params.ts';
 import { loadModel, packBundle, saveModel } from '../../src/pipeline/weights.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
@@ -71,6 +76,50 @@ test('decoder stage: warm start from a model without the new blocks, train, pack
     );
     assert.equal(packed.card.decoderSteps, 12);
     assert.throws(() => packBundle({ decoder: start }), /needs a base model/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('dit stage: a shipped DiT moves onto an autoencoder with more latent channels', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-dit-move-'));
+  try {
+    await ensureJax();
+    // The shipped model's DiT reads 2 latent channels; the tiny preset's autoencoder makes 4.
+    const model = await tinyModel(8);
+    const narrow = { ...model.preset.dit, latentChannels: 2 };
+    model.dit = await toHostParams(initParams(ditParamSpec(narrow), 9));
+    const modelPath = join(dir, 'model.safetensors');
+    await saveModel(modelPath, model, 'F32');
+    const aeRun = join(dir, 'ae');
+    const ae = await Trainer.create(
+      parseTrainConfig({ stage: 'autoencoder', preset: 'tiny', steps: 1, out: aeRun }),
+    );
+    await ae.trainStep();
+    await ae.save();
+    await ae.dispose();
+
+    const trainer = await Trainer.create(
+      parseTrainConfig({
+        stage: 'dit',
+        preset: 'tiny',
+        steps: 4,
+        out: join(dir, 'dit'),
+        initFrom: modelPath,
+        autoencoder: join(aeRun, 'checkpoint.safetensors'),
+      }),
+    );
+    const start = trainer.checkpoint();
+    assert.equal(start.step, 0, 'a new schedule');
+    assert.deepEqual(
+      start.params['blocks.0.attn.qkv.weight']!.data,
+      model.dit['blocks.0.attn.qkv.weight']!.data,
+    );
+    assert.notEqual(start.params['patchEmbed.weight']!.shape[0], model.dit['patchEmbed.weight']!.shape[0]);
+    assert.deepEqual(JSON.parse(start.extra!.tokenizer!), JSON.parse(JSON.stringify(model.tokenizer)));
+    const report = await trainer.trainStep();
+    assert.ok(Number.isFinite(report.loss));
+    await trainer.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
