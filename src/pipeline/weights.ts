@@ -163,6 +163,10 @@ export function packBundle(parts: BundleParts): ModelBundle {
     latentScale = Number(extra.latentScale);
     Object.assign(card, { ditConfig: dit.config, ditSteps: dit.step });
   }
+  if (preset.autoencoder.latentChannels !== preset.dit.latentChannels)
+    throw new WeightsError(
+      `the autoencoder makes ${preset.autoencoder.latentChannels} latent channels but the DiT reads ${preset.dit.latentChannels}: pack a DiT trained on this autoencoder`,
+    );
   return {
     id: parts.id ?? `kinema-${preset.name}-${card.ditSteps ?? 0}${decoder ? `-d${decoder.step}` : ''}`,
     preset,

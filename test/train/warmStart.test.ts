@@ -89,6 +89,7 @@ test('dit stage: a shipped DiT moves onto an autoencoder with more latent channe
     const model = await tinyModel(8);
     const narrow = { ...model.preset.dit, latentChannels: 2 };
     model.dit = await toHostParams(initParams(ditParamSpec(narrow), 9));
+    model.preset = { ...model.preset, dit: narrow };
     const modelPath = join(dir, 'model.safetensors');
     await saveModel(modelPath, model, 'F32');
     const aeRun = join(dir, 'ae');
@@ -98,6 +99,7 @@ test('dit stage: a shipped DiT moves onto an autoencoder with more latent channe
     await ae.trainStep();
     await ae.save();
     await ae.dispose();
+    const aeCheckpoint = await loadCheckpoint(join(aeRun, 'checkpoint.safetensors'));
 
     const trainer = await Trainer.create(
       parseTrainConfig({
@@ -120,6 +122,11 @@ test('dit stage: a shipped DiT moves onto an autoencoder with more latent channe
     const report = await trainer.trainStep();
     assert.ok(Number.isFinite(report.loss));
     await trainer.dispose();
+    // The old DiT cannot be packed with the new autoencoder: it reads other latents.
+    assert.throws(
+      () => packBundle({ base: model, autoencoder: aeCheckpoint }),
+      /makes 4 latent channels but the DiT reads 2/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
