@@ -1,12 +1,22 @@
 // `kinema train`: train the autoencoder or the DiT on the built-in world, with a progress bar,
 // a JSONL log, a loss curve, atomic checkpoints every N steps and on Ctrl-C, and --resume.
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { PRESETS } from '../models/presets.ts';
 import { parseTrainConfig } from '../train/config.ts';
 import { Trainer } from '../train/trainer.ts';
 import { createProgressBar } from './progress.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
+
+/** "64x64x17,96x64x17:6" → buckets (width x height x frames, optional :batch). */
+function parseBuckets(value: string) {
+  return value.split(',').map((item) => {
+    const match = /^(\d+)x(\d+)x(\d+)(?::(\d+))?$/.exec(item.trim());
+    if (!match) throw new InvalidArgumentError(`"${item}" is not WIDTHxHEIGHTxFRAMES[:BATCH]`);
+    const [, width, height, frames, batch] = match.map(Number);
+    return { width: width!, height: height!, frames: frames!, batch: batch || undefined };
+  });
+}
 
 export function registerTrainCommands(program: Command): void {
   program
@@ -32,6 +42,11 @@ export function registerTrainCommands(program: Command): void {
     .option('--width <px>', 'clip width (default: the preset)', int)
     .option('--height <px>', 'clip height (default: the preset)', int)
     .option('--frames <n>', 'clip frames, 1 + 2k (default: the preset)', int)
+    .option(
+      '--buckets <list>',
+      'aspect/duration buckets, e.g. 64x64x17,96x64x17,64x96x9 (each step trains on one; :B sets its batch)',
+      parseBuckets,
+    )
     .option('--lr <rate>', 'peak learning rate', Number.parseFloat)
     .option('--warmup <steps>', 'learning-rate warm-up steps', int)
     .option(
@@ -59,6 +74,7 @@ export function registerTrainCommands(program: Command): void {
         width: opts.width,
         height: opts.height,
         frames: opts.frames,
+        buckets: opts.buckets,
         lr: opts.lr,
         warmupSteps: opts.warmup,
         seed: opts.seed,

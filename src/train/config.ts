@@ -19,6 +19,21 @@ export const trainConfigSchema = z.object({
   width: z.number().int().min(8).max(1024).optional(),
   height: z.number().int().min(8).max(1024).optional(),
   frames: z.number().int().min(1).max(257).optional(),
+  /**
+   * Aspect/duration buckets: each step trains on one of these clip shapes (picked by seed and
+   * step), so one run learns several sizes and lengths. Batch: default keeps the pixels per batch.
+   */
+  buckets: z
+    .array(
+      z.object({
+        width: z.number().int().min(8).max(1024),
+        height: z.number().int().min(8).max(1024),
+        frames: z.number().int().min(1).max(257),
+        batch: z.number().int().min(1).max(1024).optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
   fps: z.number().positive().max(60).default(8),
   lr: z.number().positive().max(1).default(3e-4),
   warmupSteps: z.number().int().min(0).default(200),

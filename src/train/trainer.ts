@@ -32,6 +32,7 @@ import {
 import { ditParamSpec } from '../models/dit.ts';
 import { getPreset, type ModelPreset } from '../models/presets.ts';
 import { parseTokenizer, type Tokenizer, tokenizeBatch, trainTokenizer } from '../models/text.ts';
+import type { AdamWConfig } from '../nn/adamw.ts';
 import { createEma, emaDecayAt, updateEma } from '../nn/ema.ts';
 import { initParams, Rng } from '../nn/init.ts';
 import { fromHostParams, type HostParams, type Params, toHostParams } from '../nn/params.ts';
@@ -53,14 +54,17 @@ export interface StepReport {
   lr: number;
   /** Wall time of this step, batch making included. */
   seconds: number;
+  /** The clip shape it trained on, as WIDTHxHEIGHTxFRAMES (one of the run's buckets). */
+  clip: string;
 }
 
 /** What differs between the autoencoder and the DiT: parameters, loss, and how a batch is made. */
 interface Stage {
   initialParams(): Params;
   loss(params: Params, batch: Record<string, np.Array>): np.Array;
-  batchShapes(): Record<string, ArraySpec>;
-  makeBatch(step: number): Promise<Record<string, HostTensor>>;
+  /** Shapes and dtypes of one batch of clips of the given shape. */
+  batchShapes(shape: BatchShape): Record<string, ArraySpec>;
+  makeBatch(step: number, shape: BatchShape): Promise<Record<string, HostTensor>>;
   /** Strings stored with every checkpoint (tokenizer, latent scale, …). */
   extra(): Record<string, string>;
   /** Trained weights a fresh run starts from instead of its random init, where they exist. */
@@ -73,12 +77,75 @@ interface Stage {
   ): HostParams[string] | undefined;
 }
 
-export function clipShapeOf(config: TrainConfig, preset: ModelPreset) {
+/** One clip shape a run trains on, with its batch size. */
+export interface BatchShape {
+  batch: number;
+  width: number;
+  height: number;
+  frames: number;
+}
+
+export function clipShapeOf(config: TrainConfig, preset: ModelPreset): BatchShape {
   return {
     batch: config.batch ?? preset.training.batch,
     width: config.width ?? preset.training.width,
     height: config.height ?? preset.training.height,
     frames: config.frames ?? preset.training.frames,
+  };
+}
+
+/**
+ * The shapes a run trains on: its one clip shape, or its aspect/duration buckets (as Sora trains
+ * on native sizes). A bucket without a batch size keeps the pixels per batch of the base shape.
+ */
+export function bucketsOf(config: TrainConfig, preset: ModelPreset): BatchShape[] {
+  const base = clipShapeOf(config, preset);
+  const buckets = config.buckets?.length ? config.buckets : [base];
+  const grid = preset.autoencoder.patchSize * preset.dit.patch[1];
+  const basePixels = base.width * base.height * base.frames;
+  return buckets.map((b) => {
+    if (b.width % grid !== 0 || b.height % grid !== 0)
+      throw new TrainingError(`bucket ${b.width}x${b.height}: width and height must be multiples of ${grid}`);
+    latentFrameCount(preset.autoencoder, b.frames); // throws for frame counts the autoencoder cannot take
+    const batch =
+      b.batch ?? Math.max(1, Math.round((base.batch * basePixels) / (b.width * b.height * b.frames)));
+    return { batch, width: b.width, height: b.height, frames: b.frames };
+  });
+}
+
+/** The bucket a step trains on: a pure function of (seed, step), so a resumed run replays it. */
+export function bucketAt(config: TrainConfig, buckets: readonly BatchShape[], step: number): BatchShape {
+  if (buckets.length === 1) return buckets[0]!;
+  return buckets[Math.floor(Rng.derive(config.seed, `bucket:${step}`).uniform() * buckets.length)]!;
+}
+
+function shapeKey(shape: BatchShape): string {
+  return `${shape.width}x${shape.height}x${shape.frames}:${shape.batch}`;
+}
+
+function pixelShapeOf(shape: BatchShape): number[] {
+  return [shape.batch, shape.frames, shape.height, shape.width, 3];
+}
+
+function latentShapeOf(cfg: AutoencoderConfig, shape: BatchShape): number[] {
+  const { patchSize, latentChannels } = cfg;
+  return [
+    shape.batch,
+    latentFrameCount(cfg, shape.frames),
+    shape.height / patchSize,
+    shape.width / patchSize,
+    latentChannels,
+  ];
+}
+
+/** The frozen encoder as one ORT session per clip shape, made when a shape is first needed. */
+function encoderSessions(cfg: AutoencoderConfig, weights: HostParams) {
+  const sessions = new Map<string, ReturnType<typeof encoderSession>>();
+  return (shape: BatchShape) => {
+    const pixelShape = pixelShapeOf(shape);
+    const key = pixelShape.join('x');
+    if (!sessions.has(key)) sessions.set(key, encoderSession(cfg, weights, pixelShape));
+    return sessions.get(key)!;
   };
 }
 
@@ -103,26 +170,25 @@ function trainingCaptions(config: TrainConfig, source: ClipSourceOptions): strin
   return captions;
 }
 
-/** Batches of training clips from the configured source. */
-function clipMaker(config: TrainConfig, preset: ModelPreset): (step: number, batch: number) => ClipBatch {
+/** Batches of training clips of a given shape from the configured source. */
+function clipMaker(config: TrainConfig, preset: ModelPreset): (step: number, shape: BatchShape) => ClipBatch {
   const source = clipSource(config, preset);
-  if (config.data.source === 'world') return (step, batch) => worldBatch(source, step, batch);
+  if (config.data.source === 'world')
+    return (step, shape) => worldBatch({ ...source, ...shape }, step, shape.batch);
   const reader = new ShardReader(config.data.shards!);
   if (reader.length === 0) throw new TrainingError(`${config.data.shards} holds no clips`);
-  return (step, batch) => shardBatch(reader, source, step, batch);
+  return (step, shape) => shardBatch(reader, { ...source, ...shape }, step, shape.batch);
 }
 
 function autoencoderStage(config: TrainConfig, preset: ModelPreset, bundle?: ModelBundle): Stage {
   const cfg = preset.autoencoder;
   const clips = clipMaker(config, preset);
-  const shape = clipShapeOf(config, preset);
-  const pixelShape = [shape.batch, shape.frames, shape.height, shape.width, 3];
   return {
     initialParams: () => initParams(autoencoderParamSpec(cfg), config.seed),
     loss: (params, batch) => autoencoderLoss(params, cfg, batch.pixels!),
-    batchShapes: () => ({ pixels: new ArraySpec(pixelShape) }),
-    async makeBatch(step) {
-      return { pixels: { data: clips(step, shape.batch).pixels, shape: pixelShape } };
+    batchShapes: (shape) => ({ pixels: new ArraySpec(pixelShapeOf(shape)) }),
+    async makeBatch(step, shape) {
+      return { pixels: { data: clips(step, shape).pixels, shape: pixelShapeOf(shape) } };
     },
     extra: () => ({}),
     // From a shipped model: its trained autoencoder, with any blocks the preset adds as new, and
@@ -180,25 +246,20 @@ async function decoderStage(config: TrainConfig, preset: ModelPreset, bundle?: M
   }
   const aeWeights = await autoencoderWeights(config, bundle);
   const clips = clipMaker(config, preset);
-  const shape = clipShapeOf(config, preset);
-  const pixelShape = [shape.batch, shape.frames, shape.height, shape.width, 3];
-  const latentShape = [
-    shape.batch,
-    latentFrameCount(cfg, shape.frames),
-    shape.height / cfg.patchSize,
-    shape.width / cfg.patchSize,
-    cfg.latentChannels,
-  ];
-  const encoder = await encoderSession(cfg, aeWeights, pixelShape);
+  const encoderFor = encoderSessions(cfg, aeWeights);
   return {
     initialParams: () => initParams(decoderParamSpec(cfg), config.seed),
     loss: (params, batch) => decoderLoss(params, cfg, batch.latents!, batch.pixels!),
-    batchShapes: () => ({ latents: new ArraySpec(latentShape), pixels: new ArraySpec(pixelShape) }),
-    async makeBatch(step) {
-      const { pixels } = clips(step, shape.batch);
+    batchShapes: (shape) => ({
+      latents: new ArraySpec(latentShapeOf(cfg, shape)),
+      pixels: new ArraySpec(pixelShapeOf(shape)),
+    }),
+    async makeBatch(step, shape) {
+      const { pixels } = clips(step, shape);
+      const encoder = await encoderFor(shape);
       return {
-        latents: { data: await encoder.run(pixels), shape: latentShape },
-        pixels: { data: pixels, shape: pixelShape },
+        latents: { data: await encoder.run(pixels), shape: latentShapeOf(cfg, shape) },
+        pixels: { data: pixels, shape: pixelShapeOf(shape) },
       };
     },
     extra: () => ({}),
@@ -216,18 +277,8 @@ async function ditStage(
   const aeCfg = preset.autoencoder;
   const source = clipSource(config, preset);
   const makeClips = clipMaker(config, preset);
-  const shape = clipShapeOf(config, preset);
-  const pixelShape = [shape.batch, shape.frames, shape.height, shape.width, 3];
-  const latentFrames = latentFrameCount(aeCfg, shape.frames);
-  const latentShape = [
-    shape.batch,
-    latentFrames,
-    shape.height / aeCfg.patchSize,
-    shape.width / aeCfg.patchSize,
-    aeCfg.latentChannels,
-  ];
-  const latentCount = latentShape.reduce((a, b) => a * b, 1);
-  const encoder = await encoderSession(aeCfg, aeWeights, pixelShape);
+  const encoderFor = encoderSessions(aeCfg, aeWeights);
+  const base = clipShapeOf(config, preset);
 
   const tokenizer: Tokenizer = resumed?.extra?.tokenizer
     ? parseTokenizer(resumed.extra.tokenizer)
@@ -241,7 +292,7 @@ async function ditStage(
   // once on fresh clips and kept with the run so a resumed run uses the same scale.
   const latentScale = resumed?.extra?.latentScale
     ? Number(resumed.extra.latentScale)
-    : 1 / standardDeviation(await encoder.run(makeClips(-2, shape.batch).pixels));
+    : 1 / standardDeviation(await (await encoderFor(base)).run(makeClips(-2, base).pixels));
   const length = tokenizer.maxLength;
 
   return {
@@ -256,24 +307,29 @@ async function ditStage(
         captionKeep: batch.captionKeep!,
         conditionMask: batch.conditionMask!,
       }),
-    batchShapes: () => ({
-      latents: new ArraySpec(latentShape),
-      noise: new ArraySpec(latentShape),
-      timestep: new ArraySpec([shape.batch]),
-      captionIds: new ArraySpec([shape.batch, length], 'int32'),
-      captionMask: new ArraySpec([shape.batch, length]),
-      captionKeep: new ArraySpec([shape.batch]),
-      conditionMask: new ArraySpec([shape.batch, latentFrames]),
-    }),
-    async makeBatch(step) {
-      const clips = makeClips(step, shape.batch);
-      const latents = await encoder.run(clips.pixels);
+    batchShapes: (shape) => {
+      const latentShape = latentShapeOf(aeCfg, shape);
+      return {
+        latents: new ArraySpec(latentShape),
+        noise: new ArraySpec(latentShape),
+        timestep: new ArraySpec([shape.batch]),
+        captionIds: new ArraySpec([shape.batch, length], 'int32'),
+        captionMask: new ArraySpec([shape.batch, length]),
+        captionKeep: new ArraySpec([shape.batch]),
+        conditionMask: new ArraySpec([shape.batch, latentShape[1]!]),
+      };
+    },
+    async makeBatch(step, shape) {
+      const latentShape = latentShapeOf(aeCfg, shape);
+      const latentFrames = latentShape[1]!;
+      const clips = makeClips(step, shape);
+      const latents = await (await encoderFor(shape)).run(clips.pixels);
       for (let i = 0; i < latents.length; i++) latents[i] *= latentScale;
       const rng = Rng.derive(config.seed, `noise:${step}`);
       const captions = tokenizeBatch(tokenizer, clips.captions, length);
       return {
         latents: { data: latents, shape: latentShape },
-        noise: { data: sampleNoise(rng, latentCount), shape: latentShape },
+        noise: { data: sampleNoise(rng, latents.length), shape: latentShape },
         timestep: {
           data: sampleTimesteps(rng, shape.batch, {
             shift: config.timestepShift,
@@ -316,14 +372,22 @@ function standardDeviation(values: Float32Array): number {
 export class Trainer {
   private readonly losses: LossPoint[] = [];
 
+  /** One exported training step per clip shape, sharing one state (parameters, moments, step). */
+  private readonly stepsByShape = new Map<string, OrtTrainStep>();
+
   private constructor(
     readonly config: TrainConfig,
     readonly preset: ModelPreset,
     private readonly stage: Stage,
-    private readonly ortStep: OrtTrainStep,
+    private readonly buckets: readonly BatchShape[],
+    private readonly adamw: Partial<AdamWConfig>,
+    /** The training step that holds the current state. */
+    private active: OrtTrainStep,
     private readonly ema: HostParams,
     private step: number,
-  ) {}
+  ) {
+    this.stepsByShape.set(shapeKey(bucketAt(config, buckets, step)), active);
+  }
 
   /** Builds the run; with `resume`, continues from `<out>/checkpoint.safetensors` when it exists. */
   /**
@@ -367,7 +431,9 @@ export class Trainer {
       clipNorm: config.clipNorm,
       totalSteps: config.steps,
     };
-    const ortStep = await OrtTrainStep.create(stage.loss, params, stage.batchShapes(), { adamw });
+    const buckets = bucketsOf(config, preset);
+    const firstShape = bucketAt(config, buckets, resumed?.step ?? 0);
+    const ortStep = await OrtTrainStep.create(stage.loss, params, stage.batchShapes(firstShape), { adamw });
     let ema = createEma(host);
     let step = 0;
     if (resumed) {
@@ -380,7 +446,7 @@ export class Trainer {
       step = resumed.step;
     }
     for (const p of Object.values(params)) p.dispose();
-    const trainer = new Trainer(config, preset, stage, ortStep, ema, step);
+    const trainer = new Trainer(config, preset, stage, buckets, adamw, ortStep, ema, step);
     if (resumed) await trainer.readLog();
     return trainer;
   }
@@ -418,11 +484,13 @@ export class Trainer {
   /** One optimizer step. A non-finite loss stops the run before it can spoil a checkpoint. */
   async trainStep(): Promise<StepReport> {
     const started = performance.now();
-    const batch = await this.stage.makeBatch(this.step);
-    const { loss, gradNorm, lr } = await this.ortStep.step(batch);
+    const shape = bucketAt(this.config, this.buckets, this.step);
+    const ortStep = await this.trainStepFor(shape);
+    const batch = await this.stage.makeBatch(this.step, shape);
+    const { loss, gradNorm, lr } = await ortStep.step(batch);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       // Keep the last good state: undo this step and checkpoint what came before it.
-      this.ortStep.rollback();
+      ortStep.rollback();
       const path = await this.save();
       throw new TrainingError(
         `loss became ${loss} at step ${this.step + 1}; stopping. The state after step ${this.step} is saved in ${path}`,
@@ -431,11 +499,37 @@ export class Trainer {
     this.step++;
     updateEma(this.ema, this.hostParams(), emaDecayAt(this.step, this.config.emaDecay));
     this.losses.push({ step: this.step, loss });
-    return { step: this.step, loss, gradNorm, lr, seconds: (performance.now() - started) / 1000 };
+    return {
+      step: this.step,
+      loss,
+      gradNorm,
+      lr,
+      seconds: (performance.now() - started) / 1000,
+      clip: `${shape.width}x${shape.height}x${shape.frames}`,
+    };
+  }
+
+  /** The training step for a clip shape (exported when first needed), holding the current state. */
+  private async trainStepFor(shape: BatchShape): Promise<OrtTrainStep> {
+    const key = shapeKey(shape);
+    let target = this.stepsByShape.get(key);
+    if (!target) {
+      const params = fromHostParams(this.hostParams());
+      target = await OrtTrainStep.create(this.stage.loss, params, this.stage.batchShapes(shape), {
+        adamw: this.adamw,
+      });
+      for (const p of Object.values(params)) p.dispose();
+      this.stepsByShape.set(key, target);
+    }
+    if (target !== this.active) {
+      target.load(this.active.params, this.active.moments, this.active.nextStep);
+      this.active = target;
+    }
+    return target;
   }
 
   private hostParams(): HostParams {
-    const live = this.ortStep.params;
+    const live = this.active.params;
     return Object.fromEntries(
       Object.entries(live).map(([k, data]) => [k, { shape: this.ema[k]!.shape, data }]),
     );
@@ -444,12 +538,12 @@ export class Trainer {
   checkpoint(): Checkpoint {
     const withShapes = (record: Record<string, Float32Array>): HostParams =>
       Object.fromEntries(Object.entries(record).map(([k, data]) => [k, { shape: this.ema[k]!.shape, data }]));
-    const { m, v } = this.ortStep.moments;
+    const { m, v } = this.active.moments;
     return {
       stage: this.config.stage,
       step: this.step,
       config: { ...this.config, presetConfig: this.preset },
-      params: withShapes(this.ortStep.params),
+      params: withShapes(this.active.params),
       ema: this.ema,
       adamM: withShapes(m),
       adamV: withShapes(v),
@@ -467,7 +561,7 @@ export class Trainer {
   }
 
   async dispose(): Promise<void> {
-    await this.ortStep.dispose();
+    for (const ortStep of this.stepsByShape.values()) await ortStep.dispose();
   }
 }
 
@@ -476,7 +570,17 @@ export class Trainer {
  * or "resumes exactly" would silently stop being true. (Steps, lr and checkpointing may change.)
  */
 function checkSameRun(path: string, saved: Partial<TrainConfig>, now: TrainConfig): void {
-  const keys = ['preset', 'batch', 'width', 'height', 'frames', 'fps', 'seed', 'captionDropout'] as const;
+  const keys = [
+    'preset',
+    'batch',
+    'width',
+    'height',
+    'frames',
+    'buckets',
+    'fps',
+    'seed',
+    'captionDropout',
+  ] as const;
   const changed = keys.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
   if (JSON.stringify(saved.data) !== JSON.stringify(now.data)) changed.push('data' as never);
   if (changed.length > 0) {
