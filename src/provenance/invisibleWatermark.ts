@@ -1,29 +1,32 @@
 // Invisible watermark: embeds a 32-bit payload (plus the Kinema marker and a CRC) into the luma of
-// every frame as a keyed, tiled spread-spectrum pattern (see watermarkPattern.ts), and finds it
-// again after re-encoding, resizing, cropping and palette conversion.
+// every frame as a keyed, tiled, smooth spread-spectrum pattern (see watermarkPattern.ts), and
+// finds it again after re-encoding, resizing, cropping and palette conversion.
+//
+// Embedding is informed: the embedder knows the host, reads its own result the way the detector
+// will, and raises the weight of the bits the host works against (see embedWatermark).
 //
 // Detection, per candidate scale: undo the scale, high-pass each frame, fold all frames onto one
-// tile (summing every tile position), whiten the fold's spectrum, and correlate it with each bit's
-// chip pattern at all 4096 cyclic shifts via FFT. The shift where the 64 bit correlations are
-// jointly strongest is the tile's position; the signs there are the bits. A result counts only if
-// the bits form a valid codeword (marker + CRC), after trying to flip the least reliable bits.
+// tile (summing every tile position of every frame: a 17-frame clip gives 17 looks), and correlate
+// the fold with each bit's pattern at all 4096 cyclic shifts via FFT (a crop only shifts the tile).
+// At each shift the signs are the bits; a shift counts only if they form a valid codeword (marker +
+// CRC), after trying to flip the least reliable bits, so the codeword itself is the sync.
 import { type ComplexGrid, complexGrid, fft2d } from './fft.ts';
 import { checkFrames, frameLuma, type RgbFrames } from './frames.ts';
 import { CODE_BITS, decodeCodeword, encodeCodeword } from './watermarkCode.ts';
-import { bitTiles, CELL, chipLayout, codewordTile, TILE } from './watermarkPattern.ts';
+import { bitTiles, chipLayout, codewordTile, TILE } from './watermarkPattern.ts';
 
 /** The key used when the operator configures none: anyone with Kinema can detect its outputs. */
 export const DEFAULT_WATERMARK_KEY = 'kinema-public-watermark-v1';
 
 export interface EmbedOptions {
-  /** Peak change in grey levels (default 4: about 43 dB PSNR). */
+  /** Pattern scale in grey levels before the per-bit boost (default 2.5: the RMS change is about this). */
   strength?: number;
 }
 
 export interface DetectOptions {
   /** Scales (received size / original size) to try; default covers halving and common resizes. */
   scales?: readonly number[];
-  /** Least sync score (a z-score) to accept; default 4. */
+  /** Least sync score (a z-score) to accept; default none: the codeword check alone decides. */
   minScore?: number;
 }
 
@@ -42,9 +45,40 @@ export interface Detection {
 }
 
 const DEFAULT_SCALES = [1, 0.5, 0.75, 2 / 3, 1.5, 2];
-const DETAIL_CLIP = 5;
+/**
+ * Box radius of the detector's host estimate, and the clip on what remains (grey levels): the
+ * clip keeps strong edges (objects, the visible label) from drowning the faint pattern. Measured
+ * on 64x64 world clips: radius 3 / clip 3 reads fewer bits wrong than 4 / 6 or 8 / 6.
+ */
+const HIGH_PASS_RADIUS = 3;
+const DETAIL_CLIP = 3;
+/**
+ * Informed embedding: rounds, the margin each bit should reach (in units of what a plain bit
+ * contributes to its own read-out) and the range of a bit's weight. A higher MAX_WEIGHT fixes more
+ * host-dominated clips but costs PSNR fast (64x64: max 4 gives 37 dB, max 6 with a higher target 32 dB).
+ */
+const BOOST_ROUNDS = 4;
+const TARGET_MARGIN = 1;
+const MIN_WEIGHT = 1;
+const MAX_WEIGHT = 4;
+const MAX_RMS_WEIGHT = 2;
+/** Strongest-energy shifts that get the Chase search at every scale, whatever their marker. */
+const SYNC_CANDIDATES = 16;
+/** Chase search: flips of up to CHASE_FLIPS among the CHASE_BITS least reliable bits. */
+const CHASE_BITS = 10;
+const CHASE_FLIPS = 3;
+const MARKER_BITS = 16;
 
-/** Returns a marked copy of `video` carrying `payload` under `key`. */
+/**
+ * Returns a marked copy of `video` carrying `payload` under `key`.
+ *
+ * Informed embedding: after a plain embedding, the embedder reads each bit back at the true
+ * position (the detector's own fold and correlation) and raises the weight of every bit whose
+ * margin is below TARGET_MARGIN, a few Newton-like rounds, up to MAX_WEIGHT. On small frames the
+ * host's own texture, not the codec, flips most bits: on 8 world clips of 64x64, a plain embedding
+ * at 41 dB read 8 % of bits wrong before any attack and 18 % after crf 30; informed at 39 dB, 4 %
+ * and 8 %.
+ */
 export function embedWatermark(
   video: RgbFrames,
   payload: number,
@@ -52,9 +86,63 @@ export function embedWatermark(
   options: EmbedOptions = {},
 ): RgbFrames {
   checkFrames(video);
-  const strength = options.strength ?? 4;
+  const strength = options.strength ?? 2.5;
+  const layout = chipLayout(key);
+  const filters = bitTiles(layout);
   const symbols = encodeCodeword(payload).map((bit) => (bit ? 1 : -1));
-  const tile = codewordTile(chipLayout(key), symbols);
+  const weights: number[] = [...symbols];
+  let marked = addTile(video, codewordTile(layout, weights), strength);
+  // What a plain bit contributes to its own read-out, without a host (on mid-grey frames).
+  const flat = { ...video, pixels: new Uint8Array(video.pixels.length).fill(128) };
+  const alone = foldFrames(addTile(flat, codewordTile(layout, weights), strength), 1);
+  if (!alone) return marked;
+  const unit = readAtOrigin(alone, filters).reduce((sum, c, bit) => sum + c * symbols[bit]!, 0) / CODE_BITS;
+  for (let round = 0; round < BOOST_ROUNDS; round++) {
+    const readOut = readAtOrigin(foldFrames(marked, 1)!, filters);
+    let changed = false;
+    for (let bit = 0; bit < CODE_BITS; bit++) {
+      const margin = (readOut[bit]! * symbols[bit]!) / unit;
+      const weight = Math.abs(weights[bit]!);
+      // Newton-like step towards margin = TARGET_MARGIN: bits the host helps give energy back.
+      const next = Math.max(MIN_WEIGHT, Math.min(MAX_WEIGHT, weight + (TARGET_MARGIN - margin)));
+      if (Math.abs(next - weight) > 0.05) {
+        weights[bit] = symbols[bit]! * next;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+    limitEnergy(weights);
+    marked = addTile(video, codewordTile(layout, weights), strength);
+  }
+  return marked;
+}
+
+/**
+ * Caps the weights' RMS at MAX_RMS_WEIGHT by shrinking every boost (weight - 1) alike, so the
+ * PSNR cost stays bounded (about 6 dB over a plain embedding) on hosts that fight every bit, such
+ * as heavy per-frame noise.
+ */
+function limitEnergy(weights: number[]): void {
+  const rms = Math.sqrt(weights.reduce((sum, w) => sum + w * w, 0) / weights.length);
+  if (rms <= MAX_RMS_WEIGHT) return;
+  // Solve for the shrink factor k on the boosts: RMS of 1 + k·(|w| - 1) equals the cap.
+  let low = 0;
+  let high = 1;
+  for (let i = 0; i < 30; i++) {
+    const k = (low + high) / 2;
+    const r = Math.sqrt(
+      weights.reduce((sum, w) => sum + (1 + k * (Math.abs(w) - 1)) ** 2, 0) / weights.length,
+    );
+    if (r > MAX_RMS_WEIGHT) high = k;
+    else low = k;
+  }
+  for (let bit = 0; bit < weights.length; bit++) {
+    weights[bit] = Math.sign(weights[bit]!) * (1 + low * (Math.abs(weights[bit]!) - 1));
+  }
+}
+
+/** `video` plus `strength` x the tile, repeated over every frame; the same on R, G and B. */
+function addTile(video: RgbFrames, tile: Float64Array, strength: number): RgbFrames {
   const { frames, height, width } = video;
   const out = new Uint8Array(video.pixels);
   for (let f = 0; f < frames; f++) {
@@ -70,6 +158,15 @@ export function embedWatermark(
   return { ...video, pixels: out };
 }
 
+/** Each bit's raw correlation with the fold at shift 0 (the uncropped, unscaled position). */
+function readAtOrigin(fold: Float64Array, filters: readonly Float64Array[]): number[] {
+  return filters.map((filter) => {
+    let sum = 0;
+    for (let i = 0; i < fold.length; i++) sum += fold[i]! * filter[i]!;
+    return sum;
+  });
+}
+
 /** Looks for a Kinema watermark made with `key` in `video`. */
 export function detectWatermark(
   video: RgbFrames,
@@ -77,7 +174,7 @@ export function detectWatermark(
   options: DetectOptions = {},
 ): Detection {
   checkFrames(video);
-  const minScore = options.minScore ?? 4;
+  const minScore = options.minScore ?? Number.NEGATIVE_INFINITY;
   const filters = bitTiles(chipLayout(key)).map((tile) => conjugate(fft2d(complexGrid(TILE, tile))));
   // Scales are tried most likely first; a valid codeword ends the search (it cannot be a fluke
   // at 2^-32 per try), otherwise the strongest near-miss is reported.
@@ -109,7 +206,7 @@ function conjugate(grid: ComplexGrid): ComplexGrid {
 function detectAtScale(video: RgbFrames, scale: number, filters: ComplexGrid[]): Detection {
   const fold = foldFrames(video, scale);
   if (!fold) return notFound();
-  const spectrum = whiten(fft2d(complexGrid(TILE, fold)));
+  const spectrum = fft2d(complexGrid(TILE, fold));
   const n = TILE * TILE;
   // z[bit][shift]: each bit's correlation at every cyclic shift, normalised by its spread.
   const z = filters.map((filter) => {
@@ -118,28 +215,53 @@ function detectAtScale(video: RgbFrames, scale: number, filters: ComplexGrid[]):
       product.re[i] = spectrum.re[i]! * filter.re[i]! - spectrum.im[i]! * filter.im[i]!;
       product.im[i] = spectrum.re[i]! * filter.im[i]! + spectrum.im[i]! * filter.re[i]!;
     }
-    return standardise(fft2d(product, true).re);
+    return fft2d(product, true).re;
   });
-  let bestShift = 0;
-  let bestEnergy = -1;
+  for (let bit = 0; bit < CODE_BITS; bit++) z[bit] = standardise(z[bit]!);
+  const energy = new Float64Array(n);
   for (let shift = 0; shift < n; shift++) {
-    let energy = 0;
-    for (let bit = 0; bit < CODE_BITS; bit++) energy += z[bit]![shift]! ** 2;
-    if (energy > bestEnergy) {
-      bestEnergy = energy;
-      bestShift = shift;
-    }
+    for (let bit = 0; bit < CODE_BITS; bit++) energy[shift] = energy[shift]! + z[bit]![shift]! ** 2;
   }
-  const soft = z.map((plane) => plane[bestShift]!);
-  const decoded = decodeSoft(soft);
-  return {
-    found: decoded !== null,
-    payload: decoded?.payload ?? null,
-    confidence: bitReliability(soft),
-    score: chiSquareZ(bestEnergy, CODE_BITS) - maxNullZ(n),
-    scale,
-    correctedBits: decoded?.flipped ?? 0,
-  };
+  // Sync by decoding: energy alone often ranks the true shift below a few hundred others on small
+  // frames, so every shift is a candidate. The strongest shifts by energy, and any shift whose
+  // marker bits read with at most one error, get the Chase search; the rest are skipped. Only a
+  // valid codeword counts, and the tries this makes (about 100 shifts x 300 flip sets x 6 scales)
+  // times 2^-32 bound false positives near 10^-5 per video.
+  const strong = new Set(strongestShifts(energy, SYNC_CANDIDATES));
+  const marker = encodeCodeword(0).slice(0, MARKER_BITS);
+  let best = notFound();
+  const soft = new Array<number>(CODE_BITS);
+  for (let shift = 0; shift < n; shift++) {
+    if (!strong.has(shift)) {
+      let markerErrors = 0;
+      for (let bit = 0; bit < MARKER_BITS; bit++)
+        if (z[bit]![shift]! > 0 !== (marker[bit] === 1)) markerErrors++;
+      if (markerErrors > 1) continue;
+    }
+    for (let bit = 0; bit < CODE_BITS; bit++) soft[bit] = z[bit]![shift]!;
+    const decoded = decodeSoft(soft);
+    const candidate: Detection = {
+      found: decoded !== null,
+      payload: decoded?.payload ?? null,
+      confidence: bitReliability(soft),
+      score: chiSquareZ(energy[shift]!, CODE_BITS) - maxNullZ(n),
+      scale,
+      correctedBits: decoded?.flipped ?? 0,
+    };
+    if (candidate.found && !best.found) best = candidate;
+    else if (candidate.found === best.found && candidate.score > best.score) best = candidate;
+  }
+  return best;
+}
+
+/**
+ * The `count` highest-energy shifts. Neighbours of a peak are kept on purpose: the pattern is
+ * smooth, so after a crop or a codec the best-decoding shift is often one pixel off the peak.
+ */
+function strongestShifts(energy: Float64Array, count: number): number[] {
+  return Array.from(energy.keys())
+    .sort((a, b) => energy[b]! - energy[a]!)
+    .slice(0, count);
 }
 
 /** Sum of high-passed luma over all frames, folded onto one tile (mean per tile position). */
@@ -152,7 +274,7 @@ function foldFrames(video: RgbFrames, scale: number): Float64Array | null {
   for (let f = 0; f < video.frames; f++) {
     let luma = frameLuma(video, f);
     if (scale !== 1) luma = resizeBilinear(luma, video.height, video.width, height, width);
-    const detail = highPass(luma, height, width, CELL - 1);
+    const detail = highPass(luma, height, width, HIGH_PASS_RADIUS);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const t = (y % TILE) * TILE + (x % TILE);
@@ -164,6 +286,12 @@ function foldFrames(video: RgbFrames, scale: number): Float64Array | null {
     }
   }
   for (let i = 0; i < sum.length; i++) sum[i] = count[i]! > 0 ? sum[i]! / count[i]! : 0;
+  // Zero mean: the fold's DC would add a bias (DC x each filter's sum) to every shift of a bit;
+  // removing it here makes the embedder's read-out and the detector's z agree in sign.
+  let mean = 0;
+  for (const v of sum) mean += v;
+  mean /= sum.length;
+  for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! - mean;
   return sum;
 }
 
@@ -218,16 +346,6 @@ function highPass(src: Float32Array, h: number, w: number, radius: number): Floa
   return out;
 }
 
-/** Phase-only whitening: the host's spectrum is uneven, the watermark's is flat in its band. */
-function whiten(grid: ComplexGrid): ComplexGrid {
-  for (let i = 0; i < grid.re.length; i++) {
-    const magnitude = Math.hypot(grid.re[i]!, grid.im[i]!) + 1e-9;
-    grid.re[i] = grid.re[i]! / magnitude;
-    grid.im[i] = grid.im[i]! / magnitude;
-  }
-  return grid;
-}
-
 function standardise(values: Float64Array): Float64Array {
   let mean = 0;
   for (const v of values) mean += v;
@@ -264,21 +382,37 @@ function bitReliability(soft: readonly number[]): number {
   return correct / soft.length;
 }
 
-/** Hard decision, then Chase-style search flipping up to 3 of the 10 least reliable bits. */
+/**
+ * Hard decision, then Chase-style search: flips of up to CHASE_FLIPS among the CHASE_BITS least
+ * reliable bits, pairs among the 16 least reliable, and any single bit. Of the valid codewords
+ * found, the one whose flips cost least evidence wins (the CRC alone has distance 4, so the first
+ * valid one found is not always the likeliest).
+ */
 function decodeSoft(soft: readonly number[]): { payload: number; flipped: number } | null {
   const hard: number[] = soft.map((z) => (z > 0 ? 1 : 0));
-  const weakest = soft
+  const order = soft
     .map((z, bit) => ({ bit, reliability: Math.abs(z) }))
     .sort((a, b) => a.reliability - b.reliability)
-    .slice(0, 10)
     .map((entry) => entry.bit);
-  for (const flips of flipSets(weakest, 3)) {
+  const weakest = order.slice(0, CHASE_BITS);
+  const sets = [
+    ...flipSets(weakest, CHASE_FLIPS),
+    ...flipSets(order.slice(0, 16), 2).filter(
+      (set) => set.length === 2 && set.some((bit) => !weakest.includes(bit)),
+    ),
+    ...order.slice(CHASE_BITS).map((bit) => [bit]),
+  ];
+  let best: { payload: number; flipped: number; cost: number } | null = null;
+  for (const flips of sets) {
+    let cost = 0;
+    for (const bit of flips) cost += Math.abs(soft[bit]!);
+    if (best && cost >= best.cost) continue;
     const bits = [...hard];
     for (const bit of flips) bits[bit] = 1 - bits[bit]!;
     const payload = decodeCodeword(bits);
-    if (payload !== null) return { payload, flipped: flips.length };
+    if (payload !== null) best = { payload, flipped: flips.length, cost };
   }
-  return null;
+  return best && { payload: best.payload, flipped: best.flipped };
 }
 
 /** All subsets of `items` with at most `max` elements, smallest first. */
