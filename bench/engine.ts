@@ -14,28 +14,21 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jit, makeJaxpr, numpy as np, tree } from '@jax-js/jax';
-import {
-  ditLoss,
-  type FlowBatch,
-  sampleCaptionKeep,
-  sampleConditionMask,
-  sampleNoise,
-  sampleTimesteps,
-} from '../src/diffusion/flow.ts';
+import { ditLoss, type FlowBatch } from '../src/diffusion/flow.ts';
 import { ArraySpec, exportFunction } from '../src/engine/export.ts';
 import { encodeModel, GraphBuilder } from '../src/engine/onnxGraph.ts';
 import { type HostTensor, OrtSession } from '../src/engine/session.ts';
 import { exportTrainStep, type LossFn, makeTrainStep, OrtTrainStep } from '../src/engine/trainStep.ts';
-import { autoencoderLoss, autoencoderParamSpec, latentFrameCount } from '../src/models/autoencoder.ts';
+import { autoencoderLoss, autoencoderParamSpec } from '../src/models/autoencoder.ts';
 import { ditParamSpec } from '../src/models/dit.ts';
 import { getPreset } from '../src/models/presets.ts';
-import { tokenizeBatch, trainTokenizer } from '../src/models/text.ts';
+import { trainTokenizer } from '../src/models/text.ts';
 import { type AdamWConfig, DEFAULT_ADAMW, initAdamW, type Params } from '../src/nn/adamw.ts';
-import { initParams, Rng } from '../src/nn/init.ts';
+import { initParams } from '../src/nn/init.ts';
 import { worldBatch, worldCaptions } from '../src/train/clips.ts';
 import { trainConfigSchema } from '../src/train/config.ts';
 import { renderLossCurves } from '../src/train/lossCurve.ts';
-import { clipShapeOf, encoderSession } from '../src/train/trainer.ts';
+import { clipShapeOf, ditBatch, ditBatchShapes, encoderSession } from '../src/train/trainer.ts';
 import { initJax } from '../test/engine/_helpers.ts';
 import {
   type TransformerConfig,
@@ -614,16 +607,6 @@ if (wants('convergence')) {
     maxLength: preset.dit.text.maxLength,
     maxVocab: preset.dit.text.vocabSize,
   });
-  const length = tokenizer.maxLength;
-  const latentFrames = latentFrameCount(aeCfg, shape.frames);
-  const latentShape = [
-    shape.batch,
-    latentFrames,
-    shape.height / aeCfg.patchSize,
-    shape.width / aeCfg.patchSize,
-    aeCfg.latentChannels,
-  ];
-  const latentCount = latentShape.reduce((a, b) => a * b, 1);
   // Unit-variance latents, measured once on fresh clips as the trainer does.
   const probe = await encoder.run(worldBatch(source, -2, shape.batch).pixels);
   const mean = probe.reduce((a, b) => a + b, 0) / probe.length;
@@ -631,40 +614,16 @@ if (wants('convergence')) {
   const dit = await trainOnBothExecutors(
     (p, b) => ditLoss(p, preset.dit, b as unknown as FlowBatch),
     initParams(ditParamSpec(preset.dit), config.seed),
-    {
-      latents: new ArraySpec(latentShape),
-      noise: new ArraySpec(latentShape),
-      timestep: new ArraySpec([shape.batch]),
-      captionIds: new ArraySpec([shape.batch, length], 'int32'),
-      captionMask: new ArraySpec([shape.batch, length]),
-      captionKeep: new ArraySpec([shape.batch]),
-      conditionMask: new ArraySpec([shape.batch, latentFrames]),
-    },
+    ditBatchShapes(aeCfg, shape, tokenizer.maxLength),
     async (step) => {
       const clips = worldBatch(source, step, shape.batch);
       const latents = await encoder.run(clips.pixels);
-      for (let i = 0; i < latents.length; i++) latents[i]! *= latentScale;
-      const rng = Rng.derive(config.seed, `noise:${step}`);
-      const captions = tokenizeBatch(tokenizer, clips.captions, length);
-      const timesteps = sampleTimesteps(rng, shape.batch, {
-        shift: config.timestepShift,
-        terminalFraction: config.terminalFraction,
+      return ditBatch(config, aeCfg, tokenizer, latentScale, {
+        step,
+        shape,
+        latents,
+        captions: clips.captions,
       });
-      return {
-        latents: { data: latents, shape: latentShape },
-        noise: { data: sampleNoise(rng, latentCount), shape: latentShape },
-        timestep: { data: timesteps, shape: [shape.batch] },
-        captionIds: { data: captions.ids, shape: [shape.batch, length] },
-        captionMask: { data: captions.mask, shape: [shape.batch, length] },
-        captionKeep: {
-          data: sampleCaptionKeep(rng, shape.batch, config.captionDropout),
-          shape: [shape.batch],
-        },
-        conditionMask: {
-          data: sampleConditionMask(rng, shape.batch, latentFrames),
-          shape: [shape.batch, latentFrames],
-        },
-      };
     },
     cfg,
     steps,

@@ -293,8 +293,6 @@ async function ditStage(
   const latentScale = resumed?.extra?.latentScale
     ? Number(resumed.extra.latentScale)
     : 1 / standardDeviation(await (await encoderFor(base)).run(makeClips(-2, base).pixels));
-  const length = tokenizer.maxLength;
-
   return {
     initialParams: () => initParams(ditParamSpec(preset.dit), config.seed),
     loss: (params, batch) =>
@@ -307,47 +305,16 @@ async function ditStage(
         captionKeep: batch.captionKeep!,
         conditionMask: batch.conditionMask!,
       }),
-    batchShapes: (shape) => {
-      const latentShape = latentShapeOf(aeCfg, shape);
-      return {
-        latents: new ArraySpec(latentShape),
-        noise: new ArraySpec(latentShape),
-        timestep: new ArraySpec([shape.batch]),
-        captionIds: new ArraySpec([shape.batch, length], 'int32'),
-        captionMask: new ArraySpec([shape.batch, length]),
-        captionKeep: new ArraySpec([shape.batch]),
-        conditionMask: new ArraySpec([shape.batch, latentShape[1]!]),
-      };
-    },
+    batchShapes: (shape) => ditBatchShapes(aeCfg, shape, tokenizer.maxLength),
     async makeBatch(step, shape) {
-      const latentShape = latentShapeOf(aeCfg, shape);
-      const latentFrames = latentShape[1]!;
       const clips = makeClips(step, shape);
       const latents = await (await encoderFor(shape)).run(clips.pixels);
-      for (let i = 0; i < latents.length; i++) latents[i] *= latentScale;
-      const rng = Rng.derive(config.seed, `noise:${step}`);
-      const captions = tokenizeBatch(tokenizer, clips.captions, length);
-      return {
-        latents: { data: latents, shape: latentShape },
-        noise: { data: sampleNoise(rng, latents.length), shape: latentShape },
-        timestep: {
-          data: sampleTimesteps(rng, shape.batch, {
-            shift: config.timestepShift,
-            terminalFraction: config.terminalFraction,
-          }),
-          shape: [shape.batch],
-        },
-        captionIds: { data: captions.ids, shape: [shape.batch, length] },
-        captionMask: { data: captions.mask, shape: [shape.batch, length] },
-        captionKeep: {
-          data: sampleCaptionKeep(rng, shape.batch, config.captionDropout),
-          shape: [shape.batch],
-        },
-        conditionMask: {
-          data: sampleConditionMask(rng, shape.batch, latentFrames),
-          shape: [shape.batch, latentFrames],
-        },
-      };
+      return ditBatch(config, aeCfg, tokenizer, latentScale, {
+        step,
+        shape,
+        latents,
+        captions: clips.captions,
+      });
     },
     extra: () => ({ tokenizer: JSON.stringify(tokenizer), latentScale: String(latentScale) }),
     // A shipped DiT moved onto another autoencoder (create() gives no checkpoint then): everything
@@ -355,6 +322,60 @@ async function ditStage(
     warmStart: bundle?.dit,
     adapt: (name, _trained, fresh) =>
       name.startsWith('patchEmbed.') || name.startsWith('final.') ? fresh : undefined,
+  };
+}
+
+/** Shapes and dtypes of one DiT training batch of clips of a shape. */
+export function ditBatchShapes(
+  aeCfg: AutoencoderConfig,
+  shape: BatchShape,
+  captionLength: number,
+): Record<string, ArraySpec> {
+  const latentShape = latentShapeOf(aeCfg, shape);
+  return {
+    latents: new ArraySpec(latentShape),
+    noise: new ArraySpec(latentShape),
+    timestep: new ArraySpec([shape.batch]),
+    captionIds: new ArraySpec([shape.batch, captionLength], 'int32'),
+    captionMask: new ArraySpec([shape.batch, captionLength]),
+    captionKeep: new ArraySpec([shape.batch]),
+    conditionMask: new ArraySpec([shape.batch, latentShape[1]!]),
+  };
+}
+
+/**
+ * One DiT training batch from encoded clips: latents scaled to unit variance (in place), caption
+ * tokens, and the step's seeded noise, timesteps, caption dropout and conditioning masks.
+ */
+export function ditBatch(
+  config: Pick<TrainConfig, 'seed' | 'timestepShift' | 'terminalFraction' | 'captionDropout'>,
+  aeCfg: AutoencoderConfig,
+  tokenizer: Tokenizer,
+  latentScale: number,
+  clips: { step: number; shape: BatchShape; latents: Float32Array; captions: string[] },
+): Record<string, HostTensor> {
+  const { step, shape, latents } = clips;
+  const { batch } = shape;
+  const length = tokenizer.maxLength;
+  const latentShape = latentShapeOf(aeCfg, shape);
+  const latentFrames = latentShape[1]!;
+  for (let i = 0; i < latents.length; i++) latents[i]! *= latentScale;
+  const rng = Rng.derive(config.seed, `noise:${step}`);
+  const captions = tokenizeBatch(tokenizer, clips.captions, length);
+  // Draw order (noise, timesteps, dropout, masks) is part of the run: a resumed run replays it.
+  const noise = sampleNoise(rng, latents.length);
+  const timesteps = sampleTimesteps(rng, batch, {
+    shift: config.timestepShift,
+    terminalFraction: config.terminalFraction,
+  });
+  return {
+    latents: { data: latents, shape: latentShape },
+    noise: { data: noise, shape: latentShape },
+    timestep: { data: timesteps, shape: [batch] },
+    captionIds: { data: captions.ids, shape: [batch, length] },
+    captionMask: { data: captions.mask, shape: [batch, length] },
+    captionKeep: { data: sampleCaptionKeep(rng, batch, config.captionDropout), shape: [batch] },
+    conditionMask: { data: sampleConditionMask(rng, batch, latentFrames), shape: [batch, latentFrames] },
   };
 }
 

@@ -8,26 +8,19 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { jit, numpy as np, tree } from '@jax-js/jax';
-import {
-  ditLoss,
-  type FlowBatch,
-  sampleCaptionKeep,
-  sampleConditionMask,
-  sampleNoise,
-  sampleTimesteps,
-} from '../../src/diffusion/flow.ts';
-import { ArraySpec } from '../../src/engine/export.ts';
+import { ditLoss, type FlowBatch } from '../../src/diffusion/flow.ts';
+import type { ArraySpec } from '../../src/engine/export.ts';
 import type { HostTensor } from '../../src/engine/session.ts';
 import { makeTrainStep, OrtTrainStep } from '../../src/engine/trainStep.ts';
-import { autoencoderParamSpec, latentFrameCount } from '../../src/models/autoencoder.ts';
+import { autoencoderParamSpec } from '../../src/models/autoencoder.ts';
 import { ditParamSpec } from '../../src/models/dit.ts';
 import { getPreset } from '../../src/models/presets.ts';
-import { tokenizeBatch, trainTokenizer } from '../../src/models/text.ts';
+import { trainTokenizer } from '../../src/models/text.ts';
 import { type AdamWConfig, DEFAULT_ADAMW, initAdamW, type Params } from '../../src/nn/adamw.ts';
-import { initParams, Rng } from '../../src/nn/init.ts';
+import { initParams } from '../../src/nn/init.ts';
 import { toHostParams } from '../../src/nn/params.ts';
 import { worldBatch, worldCaptions } from '../../src/train/clips.ts';
-import { encoderSession } from '../../src/train/trainer.ts';
+import { ditBatch, ditBatchShapes, encoderSession } from '../../src/train/trainer.ts';
 import { initJax } from './_helpers.ts';
 
 before(initJax);
@@ -63,36 +56,17 @@ async function ditBatches(): Promise<{
     maxLength: preset.dit.text.maxLength,
     maxVocab: preset.dit.text.vocabSize,
   });
-  const length = tokenizer.maxLength;
-  const latentFrames = latentFrameCount(ae, frames);
-  const latentShape = [batch, latentFrames, height / ae.patchSize, width / ae.patchSize, ae.latentChannels];
-  const shapes = {
-    latents: new ArraySpec(latentShape),
-    noise: new ArraySpec(latentShape),
-    timestep: new ArraySpec([batch]),
-    captionIds: new ArraySpec([batch, length], 'int32'),
-    captionMask: new ArraySpec([batch, length]),
-    captionKeep: new ArraySpec([batch]),
-    conditionMask: new ArraySpec([batch, latentFrames]),
-  };
+  const shape = { batch, width, height, frames };
+  const shapes = ditBatchShapes(ae, shape, tokenizer.maxLength);
   // Unit-variance latents, as the trainer scales them.
   const probe = await encoder.run(worldBatch(source, -2, batch).pixels);
   const mean = probe.reduce((a, b) => a + b, 0) / probe.length;
   const scale = 1 / Math.sqrt(probe.reduce((a, b) => a + (b - mean) ** 2, 0) / probe.length);
+  const settings = { seed: 0, timestepShift: 3, terminalFraction: 0.25, captionDropout: 0.1 };
   const make = async (step: number): Promise<Record<string, HostTensor>> => {
     const clips = worldBatch(source, step, batch);
-    const latents = (await encoder.run(clips.pixels)).map((v) => v * scale);
-    const rng = Rng.derive(0, `noise:${step}`);
-    const captions = tokenizeBatch(tokenizer, clips.captions, length);
-    return {
-      latents: { data: latents, shape: latentShape },
-      noise: { data: sampleNoise(rng, latents.length), shape: latentShape },
-      timestep: { data: sampleTimesteps(rng, batch, { shift: 3, terminalFraction: 0.25 }), shape: [batch] },
-      captionIds: { data: captions.ids, shape: [batch, length] },
-      captionMask: { data: captions.mask, shape: [batch, length] },
-      captionKeep: { data: sampleCaptionKeep(rng, batch, 0.1), shape: [batch] },
-      conditionMask: { data: sampleConditionMask(rng, batch, latentFrames), shape: [batch, latentFrames] },
-    };
+    const latents = await encoder.run(clips.pixels);
+    return ditBatch(settings, ae, tokenizer, scale, { step, shape, latents, captions: clips.captions });
   };
   return { shapes, make };
 }
