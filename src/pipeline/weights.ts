@@ -2,7 +2,7 @@
 // plus everything needed to run them (preset config, tokenizer, latent scale) in its metadata,
 // and a JSON config beside it for people and tools. `weights/` in the repo holds the default.
 import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getPreset, type ModelPreset } from '../models/presets.ts';
@@ -80,6 +80,7 @@ export async function saveModel(
   bundle: ModelBundle,
   dtype: Tensor['dtype'] = 'F16',
 ): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   const tensors: Record<string, Tensor> = {};
   for (const [name, { shape, data }] of Object.entries(bundle.autoencoder))
     tensors[`autoencoder/${name}`] = { dtype, shape, data };
