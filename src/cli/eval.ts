@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { scoreClip } from '../eval/oracle.ts';
+import { roundTripCeiling } from '../eval/reconstruction.ts';
 import { runSuite } from '../eval/suite.ts';
+import type { ModelPreset } from '../models/presets.ts';
 import { VideoPipeline } from '../pipeline/generate.ts';
-import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
+import { DEFAULT_WEIGHTS, loadModel } from '../pipeline/weights.ts';
+import { loadCheckpoint } from '../train/checkpoint.ts';
 import { parseSpec, type SceneSpec } from '../world/spec.ts';
 import { createProgressBar } from './progress.ts';
 
@@ -85,6 +88,36 @@ export function registerEvalCommands(program: Command): void {
       process.stdout.write(`${'overall'.padEnd(12)} ${report.overall.toFixed(3)}\n`);
     });
   evalCmd
+    .command('autoencoder')
+    .description(
+      "Score the autoencoder's round trips of the suite's held-out scenes: the ceiling any DiT on its latents can reach.",
+    )
+    .option('--weights <file>', 'model weights, or an autoencoder checkpoint.safetensors', DEFAULT_WEIGHTS)
+    .option('--count <n>', 'number of scenes', '40')
+    .option('--level <n>', 'curriculum level the scenes are drawn from', '0')
+    .option('--json', 'print the aggregate as JSON')
+    .action(async (opts) => {
+      const count = Number(opts.count);
+      if (!(count >= 1)) throw new EvalInputError('--count must be positive');
+      const { autoencoder, weights } = await autoencoderFrom(opts.weights);
+      const report = await roundTripCeiling(autoencoder, weights, {
+        count,
+        level: Number(opts.level),
+        width: 64,
+        height: 64,
+        frames: 17,
+      });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      process.stdout.write(`${'psnr'.padEnd(12)} ${report.psnr.toFixed(2)} dB\n`);
+      for (const [dim, { mean, count: n }] of Object.entries(report.dimensions)) {
+        process.stdout.write(`${dim.padEnd(12)} ${mean === null ? 'n/a' : mean.toFixed(3)}  (${n} clips)\n`);
+      }
+      process.stdout.write(`${'overall'.padEnd(12)} ${report.overall.toFixed(3)}\n`);
+    });
+  evalCmd
     .command('suite')
     .description('Generate videos for held-out world prompts and score them with the oracle.')
     .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
@@ -127,4 +160,17 @@ export function registerEvalCommands(program: Command): void {
       }
       process.stdout.write(`${'overall'.padEnd(12)} ${report.overall.toFixed(3)}\n`);
     });
+}
+
+/** The autoencoder of a model bundle, or of an autoencoder training checkpoint (its EMA). */
+async function autoencoderFrom(path: string) {
+  if (path.endsWith('checkpoint.safetensors')) {
+    const ckpt = await loadCheckpoint(path);
+    if (ckpt.stage !== 'autoencoder') throw new EvalInputError(`${path} is a ${ckpt.stage} checkpoint`);
+    const preset = (ckpt.config as { presetConfig?: ModelPreset }).presetConfig;
+    if (!preset) throw new EvalInputError(`${path} does not record its model configuration`);
+    return { autoencoder: preset.autoencoder, weights: ckpt.ema ?? ckpt.params };
+  }
+  const model = await loadModel(path);
+  return { autoencoder: model.preset.autoencoder, weights: model.autoencoder };
 }
