@@ -9,13 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { psnr, type RgbFrames } from '../src/provenance/frames.ts';
+import { psnr } from '../src/provenance/frames.ts';
 import { detectWatermark, embedWatermark } from '../src/provenance/invisibleWatermark.ts';
 import { markFrames, watermarkPayloadFor, watermarkStrengthFor } from '../src/provenance/mark.ts';
-import { renderClip } from '../src/world/render.ts';
-import { sampleScene } from '../src/world/sample.ts';
-import { syntheticClip } from '../test/provenance/_clips.ts';
-import { decodeFrames, encodeFrames } from '../test/provenance/_ffmpeg.ts';
+import { syntheticClip, worldClip } from '../test/provenance/_clips.ts';
+import { roundTrip } from '../test/provenance/_ffmpeg.ts';
 import { report } from './_report.ts';
 
 const N = Number(process.env.KINEMA_BENCH_TRUST_N ?? 100);
@@ -33,22 +31,6 @@ const ATTACKS: Record<string, { args: string[]; ext: string }> = {
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-bench-trust-'));
 
-function worldClip(seed: number, size: number): RgbFrames {
-  const spec = sampleScene(seed, { width: size, height: size, frames: FRAMES, fps: 8 });
-  return {
-    pixels: renderClip(spec, seed, { captions: false }).pixels,
-    frames: FRAMES,
-    height: size,
-    width: size,
-  };
-}
-
-async function roundTrip(video: RgbFrames, args: readonly string[], ext: string): Promise<RgbFrames> {
-  const file = join(dir, `clip.${ext}`);
-  await encodeFrames(video, file, args);
-  return decodeFrames(file);
-}
-
 for (const size of SIZES) {
   let psnrSum = 0;
   const counts = Object.fromEntries(
@@ -63,10 +45,10 @@ for (const size of SIZES) {
       embedWatermark(clip, payload, undefined, { strength: watermarkStrengthFor(size, size) }),
     );
     // The file Kinema writes, then what someone does to it.
-    const written = await roundTrip(markFrames(clip, outputId), KINEMA_MP4, 'mp4');
+    const written = await roundTrip(markFrames(clip, outputId), KINEMA_MP4, 'mp4', dir);
     for (const [attack, { args, ext }] of Object.entries(ATTACKS)) {
       const clipArgs = args.map((a) => a.replace(':X:Y', `:${(i * 5) % 13}:${(i * 7) % 13}`));
-      const attacked = attack === 'none' ? written : await roundTrip(written, clipArgs, ext);
+      const attacked = attack === 'none' ? written : await roundTrip(written, clipArgs, ext, dir);
       const t0 = performance.now();
       const found = detectWatermark(attacked);
       const c = counts[attack]!;
@@ -94,7 +76,7 @@ for (const size of SIZES) {
   ] as const) {
     let falsePositives = 0;
     for (let i = 0; i < N; i++) {
-      if (detectWatermark(await roundTrip(make(i), KINEMA_MP4, 'mp4')).found) falsePositives++;
+      if (detectWatermark(await roundTrip(make(i), KINEMA_MP4, 'mp4', dir)).found) falsePositives++;
     }
     report({
       name: `trust.invisible_watermark.unmarked_${source}`,

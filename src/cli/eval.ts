@@ -9,8 +9,8 @@ import { roundTripCeiling } from '../eval/reconstruction.ts';
 import { runSuite } from '../eval/suite.ts';
 import type { ModelPreset } from '../models/presets.ts';
 import { VideoPipeline } from '../pipeline/generate.ts';
-import { DEFAULT_WEIGHTS, loadModel } from '../pipeline/weights.ts';
-import { loadCheckpoint } from '../train/checkpoint.ts';
+import { DEFAULT_WEIGHTS, loadModel, WeightsError } from '../pipeline/weights.ts';
+import { CHECKPOINT_FORMAT, loadCheckpoint } from '../train/checkpoint.ts';
 import { parseSpec, type SceneSpec } from '../world/spec.ts';
 import { createProgressBar } from './progress.ts';
 
@@ -164,13 +164,14 @@ export function registerEvalCommands(program: Command): void {
 
 /** The autoencoder of a model bundle, or of an autoencoder training checkpoint (its EMA). */
 async function autoencoderFrom(path: string) {
-  if (path.endsWith('checkpoint.safetensors')) {
-    const ckpt = await loadCheckpoint(path);
-    if (ckpt.stage !== 'autoencoder') throw new EvalInputError(`${path} is a ${ckpt.stage} checkpoint`);
-    const preset = (ckpt.config as { presetConfig?: ModelPreset }).presetConfig;
-    if (!preset) throw new EvalInputError(`${path} does not record its model configuration`);
-    return { autoencoder: preset.autoencoder, weights: ckpt.ema ?? ckpt.params };
-  }
-  const model = await loadModel(path);
-  return { autoencoder: model.preset.autoencoder, weights: model.autoencoder };
+  const model = await loadModel(path).catch((err: Error) => {
+    if (err instanceof WeightsError && err.message.includes(CHECKPOINT_FORMAT)) return undefined;
+    throw err;
+  });
+  if (model) return { autoencoder: model.preset.autoencoder, weights: model.autoencoder };
+  const ckpt = await loadCheckpoint(path);
+  if (ckpt.stage !== 'autoencoder') throw new EvalInputError(`${path} is a ${ckpt.stage} checkpoint`);
+  const preset = (ckpt.config as { presetConfig?: ModelPreset }).presetConfig;
+  if (!preset) throw new EvalInputError(`${path} does not record its model configuration`);
+  return { autoencoder: preset.autoencoder, weights: ckpt.ema ?? ckpt.params };
 }

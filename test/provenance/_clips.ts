@@ -1,6 +1,14 @@
-// Synthetic textured clips for provenance tests and the trust benchmark: a gradient background,
-// a few moving shapes and per-pixel noise, deterministic per seed.
+// Clips for provenance tests and the trust benchmark: world clips as outputs look, and synthetic
+// textured ones (a gradient background, a few moving shapes and per-pixel noise), deterministic
+// per seed.
 import type { RgbFrames } from '../../src/provenance/frames.ts';
+import { renderClip } from '../../src/world/render.ts';
+import { sampleScene } from '../../src/world/sample.ts';
+
+export function worldClip(seed: number, size: number, frames = 17): RgbFrames {
+  const spec = sampleScene(seed, { width: size, height: size, frames, fps: 8 });
+  return { pixels: renderClip(spec, seed, { captions: false }).pixels, frames, height: size, width: size };
+}
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;

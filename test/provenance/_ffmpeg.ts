@@ -3,6 +3,7 @@
 // lands; the binary is KINEMA_FFMPEG if set, else the one from @ffmpeg-installer/ffmpeg.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { RgbFrames } from '../../src/provenance/frames.ts';
 
 export class FfmpegError extends Error {
@@ -113,4 +114,16 @@ export async function encodeFrames(
     ],
     video.pixels,
   );
+}
+
+/** Writes a clip with ffmpeg arguments (a codec, an attack) into `dir` and reads it back. */
+export async function roundTrip(
+  video: RgbFrames,
+  args: readonly string[],
+  ext: string,
+  dir: string,
+): Promise<RgbFrames> {
+  const file = join(dir, `clip.${ext}`);
+  await encodeFrames(video, file, args);
+  return decodeFrames(file);
 }

@@ -3,14 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { psnr, type RgbFrames } from '../../src/provenance/frames.ts';
+import { psnr } from '../../src/provenance/frames.ts';
 import { detectWatermark, embedWatermark } from '../../src/provenance/invisibleWatermark.ts';
 import { applyVisibleWatermark, detectVisibleWatermark } from '../../src/provenance/visibleWatermark.ts';
 import { decodeCodeword, encodeCodeword } from '../../src/provenance/watermarkCode.ts';
-import { renderClip } from '../../src/world/render.ts';
-import { sampleScene } from '../../src/world/sample.ts';
-import { syntheticClip } from './_clips.ts';
-import { decodeFrames, encodeFrames } from './_ffmpeg.ts';
+import { syntheticClip, worldClip } from './_clips.ts';
+import { roundTrip } from './_ffmpeg.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-wm-'));
 const H264 = ['-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p'];
@@ -22,22 +20,6 @@ test('codewords round-trip and reject a single flipped bit', () => {
   assert.equal(decodeCodeword(bits), null);
   assert.throws(() => encodeCodeword(2 ** 32), RangeError);
 });
-
-function worldClip(seed: number, size: number): RgbFrames {
-  const spec = sampleScene(seed, { width: size, height: size, frames: 17, fps: 8 });
-  return {
-    pixels: renderClip(spec, seed, { captions: false }).pixels,
-    frames: 17,
-    height: size,
-    width: size,
-  };
-}
-
-async function roundTrip(video: RgbFrames, args: readonly string[], ext: string): Promise<RgbFrames> {
-  const file = join(dir, `clip.${ext}`);
-  await encodeFrames(video, file, args);
-  return decodeFrames(file);
-}
 
 test('the invisible watermark is found with its payload, and costs little PSNR', () => {
   const clip = worldClip(1, 128);
@@ -63,8 +45,8 @@ for (const [name, args, ext] of [
       [2, 123456789],
       [3, 0xfeedf00d],
     ] as const) {
-      const written = await roundTrip(embedWatermark(worldClip(seed, 128), payload), H264, 'mp4');
-      const found = detectWatermark(await roundTrip(written, args, ext));
+      const written = await roundTrip(embedWatermark(worldClip(seed, 128), payload), H264, 'mp4', dir);
+      const found = detectWatermark(await roundTrip(written, args, ext, dir));
       assert.equal(found.payload, payload, `world clip ${seed}: ${JSON.stringify(found)}`);
     }
   });
@@ -72,7 +54,7 @@ for (const [name, args, ext] of [
 
 test('unmarked clips, written as MP4, carry no watermark', async () => {
   for (const clip of [worldClip(4, 64), worldClip(5, 128), syntheticClip(6, 64, 17)]) {
-    assert.equal(detectWatermark(await roundTrip(clip, H264, 'mp4')).found, false);
+    assert.equal(detectWatermark(await roundTrip(clip, H264, 'mp4', dir)).found, false);
   }
 });
 
