@@ -378,6 +378,7 @@ if (wants('real')) {
       captionMask: new ArraySpec([REAL_BATCH, length]),
       captionKeep: new ArraySpec([REAL_BATCH]),
       conditionMask: new ArraySpec([REAL_BATCH, frames]),
+      lossWeight: new ArraySpec([...latentShape.slice(0, 4), 1]),
     };
     const host: Record<string, HostTensor> = {
       latents: randomHost(latentShape, 2),
@@ -390,6 +391,7 @@ if (wants('real')) {
       captionMask: hostRandom([REAL_BATCH, length], (i) => (i % length < 12 ? 1 : 0)),
       captionKeep: hostRandom([REAL_BATCH], (i) => (i % 5 === 4 ? 0 : 1)),
       conditionMask: hostRandom([REAL_BATCH, frames], (i) => (i === 0 ? 1 : 0)),
+      lossWeight: hostRandom([...latentShape.slice(0, 4), 1], () => 1),
     };
     const toJax = () =>
       Object.fromEntries(

@@ -4,7 +4,8 @@
 export interface ProgressBar {
   /** Report `done` of the total, with an optional short status (e.g. "loss 0.123"). */
   update(done: number, status?: string): void;
-  finish(status?: string): void;
+  /** The last line; `done` defaults to the total (a run stopped early passes where it stopped). */
+  finish(status?: string, done?: number): void;
 }
 
 export function formatDuration(seconds: number): string {
@@ -22,17 +23,21 @@ export function createProgressBar(
   label: string,
   total: number,
   stream: NodeJS.WriteStream = process.stderr,
-  options: { quiet?: boolean } = {},
+  /** `initial`: work already done when the bar starts (a resumed run), left out of the rate. */
+  options: { quiet?: boolean; initial?: number; clock?: () => number } = {},
 ): ProgressBar {
-  const start = performance.now();
+  const initial = options.initial ?? 0;
+  const clock = options.clock ?? (() => performance.now()); // milliseconds
+  const start = clock();
   const isTty = Boolean(stream.isTTY);
   let lastPrint = 0;
   const width = 24;
 
   const line = (done: number, status?: string): string => {
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
-    const elapsed = (performance.now() - start) / 1000;
-    const eta = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : Number.NaN;
+    const elapsed = (clock() - start) / 1000;
+    const rate = (done - initial) / elapsed; // units per second, this session only
+    const eta = done >= total ? 0 : rate > 0 ? (total - done) / rate : Number.NaN;
     const filled = Math.round(fraction * width);
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     const pct = `${(fraction * 100).toFixed(0).padStart(3)}%`;
@@ -42,7 +47,7 @@ export function createProgressBar(
   return {
     update(done, status) {
       if (options.quiet) return;
-      const now = performance.now();
+      const now = clock();
       if (isTty) {
         if (now - lastPrint < 100 && done < total) return;
         stream.write(`\r\x1b[2K${line(done, status)}`);
@@ -52,9 +57,9 @@ export function createProgressBar(
       }
       lastPrint = now;
     },
-    finish(status) {
+    finish(status, done = total) {
       if (options.quiet) return;
-      stream.write(isTty ? `\r\x1b[2K${line(total, status)}\n` : `${line(total, status)}\n`);
+      stream.write(isTty ? `\r\x1b[2K${line(done, status)}\n` : `${line(done, status)}\n`);
     },
   };
 }

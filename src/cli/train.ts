@@ -59,6 +59,11 @@ export function registerTrainCommands(program: Command): void {
       int,
     )
     .option('--max-objects <n>', 'at most this many objects per clip', int)
+    .option(
+      '--object-weight <w>',
+      'DiT: extra loss weight on latents that differ from the background (objects); 0 = plain mean',
+      Number.parseFloat,
+    )
     .option('--checkpoint-every <n>', 'steps between checkpoints', int)
     .option('--seed <n>', 'run seed', int)
     .option('--json', 'print one JSON line per logged step instead of a progress bar', false)
@@ -76,6 +81,7 @@ export function registerTrainCommands(program: Command): void {
         frames: opts.frames,
         buckets: opts.buckets,
         lr: opts.lr,
+        objectWeight: opts.objectWeight,
         warmupSteps: opts.warmup,
         seed: opts.seed,
         checkpointEvery: opts.checkpointEvery,
@@ -111,8 +117,11 @@ async function runTraining(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const bar = createProgressBar(`train ${config.stage}`, config.steps, process.stderr, { quiet: opts.json });
   const start = trainer.currentStep;
+  const bar = createProgressBar(`train ${config.stage}`, config.steps, process.stderr, {
+    quiet: opts.json,
+    initial: start,
+  });
   let lastLoss = Number.NaN;
   try {
     while (trainer.currentStep < config.steps && !stopRequested) {
@@ -130,7 +139,7 @@ async function runTraining(
     process.off('SIGTERM', onSignal);
   }
   const path = await trainer.save();
-  bar.finish(`loss ${lastLoss.toFixed(4)}`);
+  bar.finish(`loss ${lastLoss.toFixed(4)}`, trainer.currentStep);
   process.stderr.write(`kinema: checkpoint at step ${trainer.currentStep}: ${path}\n`);
   await trainer.dispose();
 }

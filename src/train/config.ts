@@ -46,6 +46,11 @@ export const trainConfigSchema = z.object({
   terminalFraction: z.number().min(0).max(1).default(0.25),
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
+  /**
+   * Extra DiT loss weight on latent positions that differ from their frame's background (objects):
+   * 0 is a plain mean. See `objectLossWeights` in src/diffusion/flow.ts.
+   */
+  objectWeight: z.number().min(0).max(100).default(0),
   seed: z.number().int().min(0).default(0),
   /** Where training clips come from: the built-in world, or shards written by `world export`/`data ingest`. */
   data: z

@@ -11,6 +11,7 @@ import type { numpy as np } from '@jax-js/jax';
 import {
   ditLoss,
   sampleCaptionKeep,
+  objectLossWeights,
   sampleConditionMask,
   sampleNoise,
   sampleTimesteps,
@@ -304,6 +305,7 @@ async function ditStage(
         captionMask: batch.captionMask!,
         captionKeep: batch.captionKeep!,
         conditionMask: batch.conditionMask!,
+        lossWeight: batch.lossWeight!,
       }),
     batchShapes: (shape) => ditBatchShapes(aeCfg, shape, tokenizer.maxLength),
     async makeBatch(step, shape) {
@@ -340,6 +342,7 @@ export function ditBatchShapes(
     captionMask: new ArraySpec([shape.batch, captionLength]),
     captionKeep: new ArraySpec([shape.batch]),
     conditionMask: new ArraySpec([shape.batch, latentShape[1]!]),
+    lossWeight: new ArraySpec([...latentShape.slice(0, 4), 1]),
   };
 }
 
@@ -348,7 +351,10 @@ export function ditBatchShapes(
  * tokens, and the step's seeded noise, timesteps, caption dropout and conditioning masks.
  */
 export function ditBatch(
-  config: Pick<TrainConfig, 'seed' | 'timestepShift' | 'terminalFraction' | 'captionDropout'>,
+  config: Pick<
+    TrainConfig,
+    'seed' | 'timestepShift' | 'terminalFraction' | 'captionDropout' | 'objectWeight'
+  >,
   aeCfg: AutoencoderConfig,
   tokenizer: Tokenizer,
   latentScale: number,
@@ -376,6 +382,10 @@ export function ditBatch(
     captionMask: { data: captions.mask, shape: [batch, length] },
     captionKeep: { data: sampleCaptionKeep(rng, batch, config.captionDropout), shape: [batch] },
     conditionMask: { data: sampleConditionMask(rng, batch, latentFrames), shape: [batch, latentFrames] },
+    lossWeight: {
+      data: objectLossWeights(latents, latentShape, config.objectWeight),
+      shape: [...latentShape.slice(0, 4), 1],
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { init, numpy as np, tree } from '@jax-js/jax';
 import {
   ditLoss,
   type FlowBatch,
+  objectLossWeights,
   sampleCaptionKeep,
   sampleConditionMask,
   sampleNoise,
@@ -34,6 +35,7 @@ function fixedBatch(seed: number, conditionMask = new Float32Array(batch * frame
     captionMask: new Float32Array(batch * 4).fill(1),
     captionKeep: new Float32Array(batch).fill(1),
     conditionMask,
+    lossWeight: new Float32Array(batch * frames * height * width).fill(1),
   };
 }
 
@@ -46,6 +48,7 @@ function toArrays(host: ReturnType<typeof fixedBatch>): FlowBatch {
     captionMask: np.array(host.captionMask, { shape: [batch, 4] }),
     captionKeep: np.array(host.captionKeep),
     conditionMask: np.array(host.conditionMask, { shape: [batch, frames] }),
+    lossWeight: np.array(host.lossWeight, { shape: [batch, frames, height, width, 1] }),
   };
 }
 
@@ -91,6 +94,38 @@ describe('rectified flow', () => {
     let sum = 0;
     for (let i = 0; i < count; i++) if (i >= perFrame) sum += (host.noise[i] - host.latents[i]) ** 2;
     assert.ok(Math.abs(loss - sum / (count - perFrame)) < 1e-4);
+  });
+
+  test('object weights: 1 on a flat background, 1 + w on an object and its border', () => {
+    // One clip, one frame, 6×6 positions, 2 channels: background (0.3, −0.2), a 2×2 object at (2, 2).
+    const [h, w, c] = [6, 6, 2];
+    const latents = new Float32Array(h * w * c);
+    for (let i = 0; i < h * w; i++) latents.set([0.3, -0.2], i * c);
+    for (const [y, x] of [[2, 2], [2, 3], [3, 2], [3, 3]]) latents.set([3.3, 1.8], (y * w + x) * c);
+    const weights = objectLossWeights(latents, [1, 1, h, w, c], 8);
+    const at = (y: number, x: number) => weights[y * w + x];
+    assert.equal(at(2, 2), 9); // distance √13 > 2: full weight
+    assert.equal(at(1, 1), 9); // the border, by the 3×3 widening
+    assert.equal(at(4, 4), 9);
+    assert.equal(at(0, 0), 1); // background two positions away
+    assert.equal(at(5, 5), 1);
+    assert.equal(weights.filter((v) => v === 9).length, 16);
+    assert.ok(objectLossWeights(latents, [1, 1, h, w, c], 0).every((v) => v === 1));
+  });
+
+  test('the loss is the weighted mean over positions', () => {
+    const params = initParams(ditParamSpec(cfg), 0);
+    const host = fixedBatch(4);
+    host.lossWeight = host.lossWeight.map((_, i) => 1 + (i % 3)); // 1, 2, 3, 1, 2, 3, ...
+    const loss = ditLoss(params, cfg, toArrays(host)).item();
+    let sum = 0;
+    let weights = 0;
+    for (let i = 0; i < count; i++) {
+      const wgt = 1 + (Math.floor(i / channels) % 3);
+      sum += wgt * (host.noise[i] - host.latents[i]) ** 2;
+      weights += wgt;
+    }
+    assert.ok(Math.abs(loss - sum / weights) < 1e-4, `${loss} vs ${sum / weights}`);
   });
 
   test('overfitting a batch of 4 clips drives the loss near zero', () => {
