@@ -37,8 +37,7 @@ export interface FlowBatch {
  * `lossWeight` and normalised by the weights' sum. Consumes params and batch.
  */
 export function ditLoss(params: Params, cfg: DitConfig, batch: FlowBatch): np.Array {
-  const { latents, noise, timestep, captionIds, captionMask, captionKeep, conditionMask, lossWeight } =
-    batch;
+  const { latents, noise, timestep, captionIds, captionMask, captionKeep, conditionMask, lossWeight } = batch;
   const [size, frames] = latents.shape;
   return withParams(params, (p) => {
     const t = timestep.ref.reshape([size, 1, 1, 1, 1]); // (batch, 1, 1, 1, 1)
@@ -142,7 +141,8 @@ export function objectLossWeights(
           for (let dx = -1; dx <= 1; dx++) {
             const yy = y + dy;
             const xx = x + dx;
-            if (yy >= 0 && yy < height && xx >= 0 && xx < width) widest = Math.max(widest, raw[yy * width + xx]!);
+            if (yy >= 0 && yy < height && xx >= 0 && xx < width)
+              widest = Math.max(widest, raw[yy * width + xx]!);
           }
         weights[frame * positions + y * width + x] = 1 + objectWeight * widest;
       }

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { numpy as np } from '@jax-js/jax';
 import {
   ditLoss,
-  sampleCaptionKeep,
   objectLossWeights,
+  sampleCaptionKeep,
   sampleConditionMask,
   sampleNoise,
   sampleTimesteps,

@@ -101,7 +101,13 @@ describe('rectified flow', () => {
     const [h, w, c] = [6, 6, 2];
     const latents = new Float32Array(h * w * c);
     for (let i = 0; i < h * w; i++) latents.set([0.3, -0.2], i * c);
-    for (const [y, x] of [[2, 2], [2, 3], [3, 2], [3, 3]]) latents.set([3.3, 1.8], (y * w + x) * c);
+    for (const [y, x] of [
+      [2, 2],
+      [2, 3],
+      [3, 2],
+      [3, 3],
+    ])
+      latents.set([3.3, 1.8], (y * w + x) * c);
     const weights = objectLossWeights(latents, [1, 1, h, w, c], 8);
     const at = (y: number, x: number) => weights[y * w + x];
     assert.equal(at(2, 2), 9); // distance √13 > 2: full weight

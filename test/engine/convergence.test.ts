@@ -62,7 +62,13 @@ async function ditBatches(): Promise<{
   const probe = await encoder.run(worldBatch(source, -2, batch).pixels);
   const mean = probe.reduce((a, b) => a + b, 0) / probe.length;
   const scale = 1 / Math.sqrt(probe.reduce((a, b) => a + (b - mean) ** 2, 0) / probe.length);
-  const settings = { seed: 0, timestepShift: 3, terminalFraction: 0.25, captionDropout: 0.1, objectWeight: 4 };
+  const settings = {
+    seed: 0,
+    timestepShift: 3,
+    terminalFraction: 0.25,
+    captionDropout: 0.1,
+    objectWeight: 4,
+  };
   const make = async (step: number): Promise<Record<string, HostTensor>> => {
     const clips = worldBatch(source, step, batch);
     const latents = await encoder.run(clips.pixels);
