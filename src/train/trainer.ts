@@ -583,11 +583,25 @@ export class Trainer {
   }
 
   /** Writes the checkpoint and the loss curve into the run folder (atomically). */
+  /**
+   * Writes the checkpoint (atomically) and the loss curve. A failed write — typically a full disk —
+   * becomes a TrainingError that says which checkpoint is still on disk; nothing half-written stays.
+   */
   async save(): Promise<string> {
-    await mkdir(this.config.out, { recursive: true });
     const path = join(this.config.out, 'checkpoint.safetensors');
-    await saveCheckpoint(path, this.checkpoint());
-    await writeFile(join(this.config.out, 'loss.png'), renderLossCurve(this.losses));
+    try {
+      await mkdir(this.config.out, { recursive: true });
+      await saveCheckpoint(path, this.checkpoint());
+      await writeFile(join(this.config.out, 'loss.png'), renderLossCurve(this.losses));
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      const reason = code === 'ENOSPC' ? 'no space left on device' : message;
+      const kept = await loadCheckpoint(path).then(
+        (previous) => `the previous checkpoint (step ${previous.step}) is kept`,
+        () => 'no earlier checkpoint is there',
+      );
+      throw new TrainingError(`could not save step ${this.step} to ${path}: ${reason}; ${kept}`);
+    }
     return path;
   }
 
