@@ -1,8 +1,9 @@
 // The spacetime diffusion transformer (DiT): noisy video latents + timestep + caption → velocity.
 //
 // Latent video is cut into spacetime patches (1×2×2 latent pixels by default), each patch becomes a
-// token, and all tokens of all frames attend to each other. Positions enter only through 3-D rotary
-// embeddings (frame, row, column), so one set of weights runs at any size, aspect and duration.
+// token, and all tokens of all frames attend to each other. Positions enter through 3-D rotary
+// embeddings (frame, row, column) and, optionally, features of each token's place in the frame as
+// a fraction of its width and height, so one set of weights runs at any size, aspect and duration.
 // Each block is adaLN-zero conditioned on the timestep (+ pooled caption), cross-attends to the
 // caption's text tokens, and starts as the identity (zero-initialised gates and output layers).
 //
@@ -41,6 +42,12 @@ export interface DitConfig {
   timestepFeatures: number;
   /** Base of the rotary frequencies (positions are patch indices, so grids are small). */
   ropeTheta: number;
+  /**
+   * Frequencies of the fractional frame-position features added to every token (absent or 0:
+   * none). Rotary positions are relative: alone they tell a token what is near it, not that it is
+   * "on the left" or "near the top", which captions say and the model must place.
+   */
+  framePositions?: number;
   /** The caption encoder, trained jointly; its parameters live under `text.`. */
   text: TextEncoderConfig;
 }
@@ -66,6 +73,8 @@ export function ditParamSpec(cfg: DitConfig): ParamSpec {
   spec['captionNull.token'] = { shape: [textWidth], init: normal(0.02) };
   spec['captionNull.pooled'] = { shape: [textWidth], init: normal(0.02) };
   addLinear('patchEmbed', patchVolume(cfg) * inputChannels(cfg), d);
+  // Zero-initialised: a model trained without frame positions starts exactly where it was.
+  if (cfg.framePositions) addLinear('framePosition', 4 * cfg.framePositions, d, zeros);
   addLinear('timestep.fc1', timestepFeatures, d, normal(0.02));
   addLinear('timestep.fc2', d, d, normal(0.02));
   addLinear('captionPooled', textWidth, d);
@@ -172,6 +181,32 @@ export function rotaryTables3d(
   return { cos, sin };
 }
 
+/**
+ * Where each token sits in the frame, as sin/cos of its centre's fractional coordinates
+ * u, v ∈ (−1, 1) at frequencies k·π/2 (k = 1..count): the same values for "the left third" at any
+ * size. Host array (tokens, 4·count) in (frame, row, column) token order; time is left to rotary.
+ */
+export function framePositionFeatures(grid: [number, number, number], count: number): Float32Array {
+  const [gf, gh, gw] = grid;
+  const width = 4 * count;
+  const features = new Float32Array(gf * gh * gw * width);
+  for (let token = 0; token < gf * gh * gw; token++) {
+    const row = Math.floor(token / gw) % gh;
+    const column = token % gw;
+    const u = ((column + 0.5) / gw) * 2 - 1;
+    const v = ((row + 0.5) / gh) * 2 - 1;
+    for (let k = 1; k <= count; k++) {
+      const at = token * width + (k - 1) * 4;
+      const frequency = (k * Math.PI) / 2;
+      features.set(
+        [Math.sin(frequency * u), Math.cos(frequency * u), Math.sin(frequency * v), Math.cos(frequency * v)],
+        at,
+      );
+    }
+  }
+  return features;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Conditioning: timestep and caption
 
@@ -263,6 +298,13 @@ export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array
   const flagChannel = np.broadcastTo(flag, [batch, frames, height, width, 1]); // (batch, frames, height, width, 1)
   const input = np.concatenate([latents, clean, flagChannel], -1); // (batch, frames, height, width, 2C + 1)
   let x = linear(p.at('patchEmbed'), patchify(cfg, input)); // (batch, tokens, d)
+  if (cfg.framePositions) {
+    const tokens = grid[0] * grid[1] * grid[2];
+    const features = np
+      .array(framePositionFeatures(grid, cfg.framePositions))
+      .reshape([1, tokens, 4 * cfg.framePositions]); // (1, tokens, 4·count)
+    x = x.add(linear(p.at('framePosition'), features)); // (batch, tokens, d)
+  }
 
   const tables = rotaryTables3d(grid, cfg.width / cfg.heads, cfg.ropeTheta);
   const rotary: RotaryTables = { cos: np.array(tables.cos), sin: np.array(tables.sin) }; // (tokens, headDim/2)

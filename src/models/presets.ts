@@ -80,6 +80,7 @@ export const PRESETS = {
       mlpRatio: 4,
       timestepFeatures: 256,
       ropeTheta: 100,
+      framePositions: 4,
       text: { ...TEXT_BASE, width: 128, depth: 2, heads: 4 },
     },
     training: { width: 64, height: 64, frames: 17, batch: 8 },

@@ -444,8 +444,11 @@ export class Trainer {
     if (config.initFrom) bundle = await loadModel(config.initFrom);
     // The shipped DiT continues where it stopped, unless it moves onto another autoencoder's
     // latents: then it starts a new schedule from its weights (see ditStage's warm start).
-    if (!resumed && bundle && config.stage === 'dit' && !config.autoencoder)
-      resumed = checkpointFromBundle(bundle);
+    const continued =
+      !resumed && bundle && config.stage === 'dit' && !config.autoencoder
+        ? checkpointFromBundle(bundle)
+        : undefined;
+    resumed ??= continued;
     const stage =
       config.stage === 'autoencoder'
         ? autoencoderStage(config, preset, bundle)
@@ -455,6 +458,14 @@ export class Trainer {
     const params = stage.initialParams();
     const host = await toHostParams(params);
     if (!resumed && stage.warmStart) resumed = warmStartCheckpoint(config, host, stage);
+    // A layer the preset gained since the bundle was made (zero-initialised, such as frame
+    // positions) starts fresh; the bundle's function is unchanged.
+    if (continued)
+      resumed = {
+        ...continued,
+        params: { ...host, ...continued.params },
+        ema: { ...host, ...continued.ema },
+      };
     const adamw = {
       lr: config.lr,
       warmupSteps: config.warmupSteps,

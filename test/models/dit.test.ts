@@ -43,8 +43,8 @@ function inputs(rng: Rng, batch: number, frames: number, height: number, width: 
 }
 
 /** Parameters with the zero-initialised output layers replaced, so the output depends on the input. */
-function liveParams(seed: number): Params {
-  const spec = ditParamSpec(cfg);
+function liveParams(seed: number, config: DitConfig = cfg): Params {
+  const spec = ditParamSpec(config);
   const params = initParams(spec, seed);
   const rng = new Rng(seed + 100);
   for (const [name, entry] of Object.entries(spec)) {
@@ -124,6 +124,29 @@ describe('DiT', () => {
     const withFrame = await run(1);
     assert.ok(without.some((v, i) => Math.abs(v - withFrame[i]) > 1e-4));
     tree.dispose(params);
+  });
+
+  test('frame positions: a uniform frame tells left from right only with them, and they start as a no-op', async () => {
+    const placed: DitConfig = { ...cfg, framePositions: 2 };
+    // Uniform latents: every token sees the same thing, so rotary positions alone cannot tell
+    // them apart (all values are equal); fractional frame positions can.
+    const leftVsRight = async (config: DitConfig, params: Params) => {
+      const x = inputs(new Rng(4), 1, 1, 4, 8);
+      x.latents.dispose();
+      x.latents = np.full([1, 1, 4, 8, cfg.latentChannels], 0.5);
+      const out = await ditForward(params, config, x).data(); // (1, 1, 4, 8, C)
+      const at = (row: number, column: number) => out[(row * 8 + column) * cfg.latentChannels]!;
+      return Math.abs(at(1, 0) - at(1, 6)); // the same place inside their 2×2 patches
+    };
+    assert.ok((await leftVsRight(cfg, liveParams(7))) < 1e-5);
+    assert.ok((await leftVsRight(placed, liveParams(7, placed))) > 1e-3);
+    // Zero-initialised: adding them to trained weights changes nothing.
+    const withZero = liveParams(8);
+    withZero['framePosition.weight'] = np.zeros([8, cfg.width]);
+    withZero['framePosition.bias'] = np.zeros([cfg.width]);
+    const a = await ditForward(liveParams(8), cfg, inputs(new Rng(9), 1, 2, 4, 4)).data();
+    const b = await ditForward(withZero, placed, inputs(new Rng(9), 1, 2, 4, 4)).data();
+    assertClose(b, a, 0, 1e-6);
   });
 
   test('presets: registry, parameter counts and training FLOPs', () => {
