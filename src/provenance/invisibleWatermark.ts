@@ -1,18 +1,30 @@
-// Invisible watermark: embeds a 32-bit payload (plus the Kinema marker and a CRC) into the luma of
+// Invisible watermark: embeds a 32-bit payload (plus the Kinema marker and 32 check bits) into the luma of
 // every frame as a keyed, tiled, smooth spread-spectrum pattern (see watermarkPattern.ts), and
 // finds it again after re-encoding, resizing, cropping and palette conversion.
 //
 // Embedding is informed: the embedder knows the host, reads its own result the way the detector
-// will, and raises the weight of the bits the host works against (see embedWatermark).
+// will, and raises the weight of the bits the host works against; then it runs the detector on a
+// weakened and a cropped copy and raises the strength for the few clips that fail (see
+// embedWatermark).
 //
 // Detection, per candidate scale: undo the scale, high-pass each frame, fold all frames onto one
 // tile (summing every tile position of every frame: a 17-frame clip gives 17 looks), and correlate
 // the fold with each bit's pattern at all 4096 cyclic shifts via FFT (a crop only shifts the tile).
 // At each shift the signs are the bits; a shift counts only if they form a valid codeword (marker +
-// CRC), after trying to flip the least reliable bits, so the codeword itself is the sync.
+// check bits), after trying to flip the least reliable bits, so the codeword itself is the sync.
+// Kinema's files store small clips upscaled (encode-video.ts); the media decoder undoes that while
+// the size tag survives, and the scale search covers x2 and x4 when it does not (GIF, crop).
 import { type ComplexGrid, complexGrid, fft2d } from './fft.ts';
 import { checkFrames, frameLuma, type RgbFrames } from './frames.ts';
-import { CODE_BITS, decodeCodeword, encodeCodeword } from './watermarkCode.ts';
+import {
+  CODE_BITS,
+  encodeCodeword,
+  LEGACY_CODE_BITS,
+  MARKER_BITS,
+  mismatch,
+  type Syndromes,
+  syndromeTables,
+} from './watermarkCode.ts';
 import { bitTiles, chipLayout, codewordTile, TILE } from './watermarkPattern.ts';
 
 /** The key used when the operator configures none: anyone with Kinema can detect its outputs. */
@@ -42,9 +54,21 @@ export interface Detection {
   scale: number;
   /** Bits the decoder had to correct. */
   correctedBits: number;
+  /**
+   * Which codeword was read: 'v2' (80 bits, 32 check bits on the payload) or 'legacy' (the 64-bit
+   * codeword of marks written before v2, accepted only when read without any correction).
+   */
+  codeword: 'v2' | 'legacy' | null;
 }
 
-const DEFAULT_SCALES = [1, 0.5, 0.75, 2 / 3, 1.5, 2];
+/**
+ * Kinema stores clips under 160 px upscaled (x4 for 64 px, x2 for 128 px; see encode-video.ts):
+ * a decoder that drops the size tag (a GIF, a crop) hands over 4x or 2x frames, so those scales
+ * come early. See orderedScales for the order actually tried.
+ */
+const DEFAULT_SCALES = [1, 4, 2, 0.5, 3, 1.5, 0.75, 2 / 3];
+/** Original short sides the scale search prefers (Kinema's model sizes). */
+const LIKELY_SHORT_SIDE = { min: 48, max: 160 };
 /**
  * Box radius of the detector's host estimate, and the clip on what remains (grey levels): the
  * clip keeps strong edges (objects, the visible label) from drowning the faint pattern. Measured
@@ -62,12 +86,29 @@ const TARGET_MARGIN = 1;
 const MIN_WEIGHT = 1;
 const MAX_WEIGHT = 4;
 const MAX_RMS_WEIGHT = 2;
+/**
+ * Self-check after embedding: the detector must find the payload with the pattern scaled by
+ * SELF_CHECK_ATTENUATION (what crf 30, a crop or a GIF leave of it, roughly); if not, the
+ * strength rises by SELF_CHECK_STEP, at most SELF_CHECK_STEPS times. Only clips whose host
+ * defeats the mark pay the extra PSNR.
+ */
+const SELF_CHECK_ATTENUATION = 0.7;
+const SELF_CHECK_STEP = 1.25;
+const SELF_CHECK_STEPS = 3;
+const SELF_CHECK_CROP = 0.9;
 /** Strongest-energy shifts that get the Chase search at every scale, whatever their marker. */
 const SYNC_CANDIDATES = 16;
-/** Chase search: flips of up to CHASE_FLIPS among the CHASE_BITS least reliable bits. */
-const CHASE_BITS = 10;
+/**
+ * Chase search: flips of up to CHASE_FLIPS among the CHASE_BITS least reliable bits, pairs among
+ * the PAIR_BITS least reliable, and any single bit: about 1000 flip sets per shift, so about
+ * 2^18 tries per video near the true position (30 shifts x 8 scales), against 32 check bits on
+ * the payload.
+ */
+const CHASE_BITS = 16;
 const CHASE_FLIPS = 3;
-const MARKER_BITS = 16;
+const PAIR_BITS = 24;
+const V2 = syndromeTables(CODE_BITS);
+const LEGACY = syndromeTables(LEGACY_CODE_BITS);
 
 /**
  * Returns a marked copy of `video` carrying `payload` under `key`.
@@ -78,6 +119,11 @@ const MARKER_BITS = 16;
  * host's own texture, not the codec, flips most bits: on 8 world clips of 64x64, a plain embedding
  * at 41 dB read 8 % of bits wrong before any attack and 18 % after crf 30; informed at 39 dB, 4 %
  * and 8 %.
+ *
+ * Then a self-check (SELF_CHECK_*): the detector must read the payload from the clip with the
+ * pattern at 0.7 of its strength, whole and cropped to 90 %; a clip that fails gets the strength
+ * x1.25 (at most 3 times). Without it a few host-dominated clips fail every attack (64x64 world
+ * clips through the stored MP4: 6 of 30 with the 80-bit codeword).
  */
 export function embedWatermark(
   video: RgbFrames,
@@ -86,19 +132,45 @@ export function embedWatermark(
   options: EmbedOptions = {},
 ): RgbFrames {
   checkFrames(video);
-  const strength = options.strength ?? 2.5;
   const layout = chipLayout(key);
   const filters = bitTiles(layout);
   const symbols = encodeCodeword(payload).map((bit) => (bit ? 1 : -1));
+  const detectFilters = filters.map((tile) => conjugate(fft2d(complexGrid(TILE, tile))));
+  let strength = options.strength ?? 2.5;
+  let marked = video;
+  for (let step = 0; step <= SELF_CHECK_STEPS; step++) {
+    const tile = informedTile(video, symbols, layout, filters, strength);
+    marked = addTile(video, tile, strength);
+    // Self-check: the detector must read the payload with the mark weakened as an attack would,
+    // on the whole frame and on a 10 % crop (a crop loses part of every bit's cells).
+    const weakened = addTile(video, tile, strength * SELF_CHECK_ATTENUATION);
+    const reads = (frames: RgbFrames) => {
+      const check = detectAtScale(frames, 1, detectFilters).v2;
+      return check.found && check.payload === payload;
+    };
+    if (reads(weakened) && reads(cropFrames(weakened, SELF_CHECK_CROP))) break;
+    strength *= SELF_CHECK_STEP;
+  }
+  return marked;
+}
+
+/** The informed tile (see embedWatermark): per-bit weights raised where the host works against. */
+function informedTile(
+  video: RgbFrames,
+  symbols: readonly number[],
+  layout: ReturnType<typeof chipLayout>,
+  filters: readonly Float64Array[],
+  strength: number,
+): Float64Array {
   const weights: number[] = [...symbols];
-  let marked = addTile(video, codewordTile(layout, weights), strength);
+  let tile = codewordTile(layout, weights);
   // What a plain bit contributes to its own read-out, without a host (on mid-grey frames).
   const flat = { ...video, pixels: new Uint8Array(video.pixels.length).fill(128) };
-  const alone = foldFrames(addTile(flat, codewordTile(layout, weights), strength), 1);
-  if (!alone) return marked;
+  const alone = foldFrames(addTile(flat, tile, strength), 1);
+  if (!alone) return tile;
   const unit = readAtOrigin(alone, filters).reduce((sum, c, bit) => sum + c * symbols[bit]!, 0) / CODE_BITS;
   for (let round = 0; round < BOOST_ROUNDS; round++) {
-    const readOut = readAtOrigin(foldFrames(marked, 1)!, filters);
+    const readOut = readAtOrigin(foldFrames(addTile(video, tile, strength), 1)!, filters);
     let changed = false;
     for (let bit = 0; bit < CODE_BITS; bit++) {
       const margin = (readOut[bit]! * symbols[bit]!) / unit;
@@ -112,9 +184,9 @@ export function embedWatermark(
     }
     if (!changed) break;
     limitEnergy(weights);
-    marked = addTile(video, codewordTile(layout, weights), strength);
+    tile = codewordTile(layout, weights);
   }
-  return marked;
+  return tile;
 }
 
 /**
@@ -139,6 +211,22 @@ function limitEnergy(weights: number[]): void {
   for (let bit = 0; bit < weights.length; bit++) {
     weights[bit] = Math.sign(weights[bit]!) * (1 + low * (Math.abs(weights[bit]!) - 1));
   }
+}
+
+/** The centre `fraction` of every frame (both axes), offset off the tile grid as a real crop is. */
+function cropFrames(video: RgbFrames, fraction: number): RgbFrames {
+  const height = Math.max(1, Math.round(video.height * fraction));
+  const width = Math.max(1, Math.round(video.width * fraction));
+  const top = Math.floor((video.height - height) / 2);
+  const left = Math.floor((video.width - width) / 2);
+  const pixels = new Uint8Array(video.frames * height * width * 3);
+  for (let f = 0; f < video.frames; f++) {
+    for (let y = 0; y < height; y++) {
+      const from = ((f * video.height + top + y) * video.width + left) * 3;
+      pixels.set(video.pixels.subarray(from, from + width * 3), (f * height + y) * width * 3);
+    }
+  }
+  return { pixels, frames: video.frames, height, width };
 }
 
 /** `video` plus `strength` x the tile, repeated over every frame; the same on R, G and B. */
@@ -176,15 +264,31 @@ export function detectWatermark(
   checkFrames(video);
   const minScore = options.minScore ?? Number.NEGATIVE_INFINITY;
   const filters = bitTiles(chipLayout(key)).map((tile) => conjugate(fft2d(complexGrid(TILE, tile))));
-  // Scales are tried most likely first; a valid codeword ends the search (it cannot be a fluke
-  // at 2^-32 per try), otherwise the strongest near-miss is reported.
+  // Scales are tried most likely first; a valid v2 codeword ends the search (a fluke needs 48
+  // check bits to match by chance), otherwise the strongest near-miss is reported. A legacy
+  // codeword counts only when no scale gives a v2 one.
   let best: Detection = notFound();
-  for (const scale of options.scales ?? DEFAULT_SCALES) {
+  let legacy: Detection | null = null;
+  for (const scale of options.scales ?? orderedScales(video)) {
     const candidate = detectAtScale(video, scale, filters);
-    if (candidate.found && candidate.score >= minScore) return candidate;
-    if (candidate.score > best.score) best = { ...candidate, found: false, payload: null };
+    if (candidate.v2.found && candidate.v2.score >= minScore) return candidate.v2;
+    if (candidate.v2.score > best.score)
+      best = { ...candidate.v2, found: false, payload: null, codeword: null };
+    if (!legacy && candidate.legacy && candidate.legacy.score >= minScore) legacy = candidate.legacy;
   }
-  return best;
+  return legacy ?? best;
+}
+
+/**
+ * DEFAULT_SCALES, those that give an original short side Kinema generates (LIKELY_SHORT_SIDE)
+ * first: a GIF or a crop of a stored 64 px clip arrives at about 256 px, where scale 4 is right
+ * and scale 1 only costs time.
+ */
+function orderedScales(video: RgbFrames): number[] {
+  const short = Math.min(video.width, video.height);
+  const likely = (scale: number) =>
+    short / scale >= LIKELY_SHORT_SIDE.min && short / scale <= LIKELY_SHORT_SIDE.max;
+  return [...DEFAULT_SCALES.filter(likely), ...DEFAULT_SCALES.filter((scale) => !likely(scale))];
 }
 
 function notFound(): Detection {
@@ -195,6 +299,7 @@ function notFound(): Detection {
     score: Number.NEGATIVE_INFINITY,
     scale: 1,
     correctedBits: 0,
+    codeword: null,
   };
 }
 
@@ -203,9 +308,13 @@ function conjugate(grid: ComplexGrid): ComplexGrid {
   return grid;
 }
 
-function detectAtScale(video: RgbFrames, scale: number, filters: ComplexGrid[]): Detection {
+function detectAtScale(
+  video: RgbFrames,
+  scale: number,
+  filters: ComplexGrid[],
+): { v2: Detection; legacy: Detection | null } {
   const fold = foldFrames(video, scale);
-  if (!fold) return notFound();
+  if (!fold) return { v2: notFound(), legacy: null };
   const spectrum = fft2d(complexGrid(TILE, fold));
   const n = TILE * TILE;
   // z[bit][shift]: each bit's correlation at every cyclic shift, normalised by its spread.
@@ -225,11 +334,12 @@ function detectAtScale(video: RgbFrames, scale: number, filters: ComplexGrid[]):
   // Sync by decoding: energy alone often ranks the true shift below a few hundred others on small
   // frames, so every shift is a candidate. The strongest shifts by energy, and any shift whose
   // marker bits read with at most one error, get the Chase search; the rest are skipped. Only a
-  // valid codeword counts, and the tries this makes (about 100 shifts x 300 flip sets x 6 scales)
-  // times 2^-32 bound false positives near 10^-5 per video.
+  // valid codeword counts: the tries this makes (about 30 shifts x 1000 flip sets x 8 scales)
+  // times 2^-48 bound false positives on unmarked video near 10^-9.
   const strong = new Set(strongestShifts(energy, SYNC_CANDIDATES));
   const marker = encodeCodeword(0).slice(0, MARKER_BITS);
   let best = notFound();
+  let legacy: Detection | null = null;
   const soft = new Array<number>(CODE_BITS);
   for (let shift = 0; shift < n; shift++) {
     if (!strong.has(shift)) {
@@ -239,7 +349,7 @@ function detectAtScale(video: RgbFrames, scale: number, filters: ComplexGrid[]):
       if (markerErrors > 1) continue;
     }
     for (let bit = 0; bit < CODE_BITS; bit++) soft[bit] = z[bit]![shift]!;
-    const decoded = decodeSoft(soft);
+    const decoded = decodeSoft(soft, V2);
     const candidate: Detection = {
       found: decoded !== null,
       payload: decoded?.payload ?? null,
@@ -247,11 +357,27 @@ function detectAtScale(video: RgbFrames, scale: number, filters: ComplexGrid[]):
       score: chiSquareZ(energy[shift]!, CODE_BITS) - maxNullZ(n),
       scale,
       correctedBits: decoded?.flipped ?? 0,
+      codeword: decoded ? 'v2' : null,
     };
     if (candidate.found && !best.found) best = candidate;
     else if (candidate.found === best.found && candidate.score > best.score) best = candidate;
+    // Legacy marks (64 bits, 16 check bits on the payload): only a word read without any
+    // correction, as the flip search's ~2^14 tries per video would find a wrong payload.
+    if (!best.found) {
+      const read = soft.slice(0, LEGACY_CODE_BITS);
+      const legacyDecoded = decodeSoft(read, LEGACY, 0);
+      if (legacyDecoded && (!legacy || candidate.score > legacy.score)) {
+        legacy = {
+          ...candidate,
+          found: true,
+          payload: legacyDecoded.payload,
+          confidence: bitReliability(read),
+          codeword: 'legacy',
+        };
+      }
+    }
   }
-  return best;
+  return { v2: best, legacy };
 }
 
 /**
@@ -383,36 +509,49 @@ function bitReliability(soft: readonly number[]): number {
 }
 
 /**
- * Hard decision, then Chase-style search: flips of up to CHASE_FLIPS among the CHASE_BITS least
- * reliable bits, pairs among the 16 least reliable, and any single bit. Of the valid codewords
- * found, the one whose flips cost least evidence wins (the CRC alone has distance 4, so the first
- * valid one found is not always the likeliest).
+ * Hard decision, then Chase-style search over flip sets (see CHASE_BITS) by syndromes: a set
+ * makes a valid codeword when its bits' syndrome changes cancel the word's mismatch. Of the valid
+ * codewords found, the one whose flips cost least evidence wins. `maxFlips` 0 accepts only a word
+ * that is valid as read.
  */
-function decodeSoft(soft: readonly number[]): { payload: number; flipped: number } | null {
-  const hard: number[] = soft.map((z) => (z > 0 ? 1 : 0));
+function decodeSoft(
+  soft: readonly number[],
+  code: Syndromes,
+  maxFlips = CHASE_FLIPS,
+): { payload: number; flipped: number } | null {
+  const hard = soft.map((z) => (z > 0 ? 1 : 0));
+  const start = mismatch(hard);
+  if (start.marker === 0 && start.check === 0) return { payload: start.payload, flipped: 0 };
+  if (maxFlips === 0) return null;
   const order = soft
     .map((z, bit) => ({ bit, reliability: Math.abs(z) }))
     .sort((a, b) => a.reliability - b.reliability)
     .map((entry) => entry.bit);
-  const weakest = order.slice(0, CHASE_BITS);
-  const sets = [
-    ...flipSets(weakest, CHASE_FLIPS),
-    ...flipSets(order.slice(0, 16), 2).filter(
-      (set) => set.length === 2 && set.some((bit) => !weakest.includes(bit)),
-    ),
-    ...order.slice(CHASE_BITS).map((bit) => [bit]),
-  ];
-  let best: { payload: number; flipped: number; cost: number } | null = null;
-  for (const flips of sets) {
+  let best: { flips: number[]; cost: number } | null = null;
+  const consider = (flips: number[]) => {
     let cost = 0;
-    for (const bit of flips) cost += Math.abs(soft[bit]!);
-    if (best && cost >= best.cost) continue;
-    const bits = [...hard];
-    for (const bit of flips) bits[bit] = 1 - bits[bit]!;
-    const payload = decodeCodeword(bits);
-    if (payload !== null) best = { payload, flipped: flips.length, cost };
+    let marker = start.marker;
+    let check = start.check;
+    for (const bit of flips) {
+      cost += Math.abs(soft[bit]!);
+      marker ^= code.marker[bit]!;
+      check ^= code.check[bit]!;
+    }
+    if (marker === 0 && check >>> 0 === 0 && (!best || cost < best.cost)) best = { flips, cost };
+  };
+  for (const flips of flipSets(order.slice(0, CHASE_BITS), maxFlips)) if (flips.length > 0) consider(flips);
+  const weakest = new Set(order.slice(0, CHASE_BITS));
+  for (const pair of flipSets(order.slice(0, PAIR_BITS), 2)) {
+    if (pair.length === 2 && pair.some((bit) => !weakest.has(bit))) consider(pair);
   }
-  return best && { payload: best.payload, flipped: best.flipped };
+  for (const bit of order.slice(CHASE_BITS)) consider([bit]);
+  if (!best) return null;
+  const found: { flips: number[] } = best;
+  let payload = start.payload;
+  for (const bit of found.flips) {
+    if (bit >= MARKER_BITS && bit < MARKER_BITS + 32) payload ^= 2 ** (MARKER_BITS + 31 - bit);
+  }
+  return { payload: payload >>> 0, flipped: found.flips.length };
 }
 
 /** All subsets of `items` with at most `max` elements, smallest first. */

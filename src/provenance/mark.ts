@@ -27,6 +27,9 @@ export function watermarkPayloadFor(outputId: string): number {
  * 4: through the real output path (default MP4, decoded back), 30 fresh 64x64 world clips were
  * found 24/30 at 2.5 (36.8 dB), 26/30 at 4, 28/30 at 5 (30.9 dB), 29/30 at 6 (29.3 dB); the
  * previous scheme found 28/30 at 36 dB. 4 trades a little detection for a less visible mark.
+ * Since the 80-bit codeword and the embedder's self-check (bench/trust.ts on the stored MP4, 30
+ * clips of 64x64): found 30/30 fresh, after crf 30 29, half size 29, 10 % crop 24, GIF 30; mean
+ * PSNR 30.6 dB (median 32.4; the self-check raises strength only on clips that need it).
  */
 export function watermarkStrengthFor(width: number, height: number): number {
   return Math.min(width, height) < 128 ? 4 : 2.5;

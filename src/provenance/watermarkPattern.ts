@@ -4,10 +4,10 @@
 // The tile is a GRID x GRID array of cells of CELL pixels. Each cell holds one amplitude and the
 // field between cell centres is a raised-cosine interpolation of them (smooth: no edges for a
 // codec or a palette to break). Every code bit is spread over ALL cells by a keyed Walsh–Hadamard
-// sequence (keyed row per bit, keyed cell order, keyed sign per cell): the 64 bits are orthogonal,
+// sequence (keyed row per bit, keyed cell order, keyed sign per cell): the 80 bits are orthogonal,
 // and each bit sees the whole tile, so an object over part of the frame weakens every bit a little
-// instead of wiping out a few (which the CRC could not survive). 256 cells for 64 bits leave a
-// redundancy of 4, which is what lets the detector find the tile's position after a crop.
+// instead of wiping out a few (which the CRC could not survive). 256 cells for 80 bits leave a
+// redundancy of 3.2, which is what lets the detector find the tile's position after a crop.
 //
 // Why cells of 4 pixels (measured on 64x64 world clips, bit errors at the known position): cells
 // of 8 pixels ride through H.264 crf 30, halving and GIF almost untouched, but the world's own

@@ -127,3 +127,18 @@ export async function roundTrip(
   await encodeFrames(video, file, args);
   return decodeFrames(file);
 }
+
+/**
+ * What someone does to a file they were given: ffmpeg reads `input` and writes `attacked.EXT` in
+ * `dir` with `args` (global metadata is copied, as ffmpeg does by default). Returns the new path.
+ */
+export async function attackFile(
+  input: string,
+  args: readonly string[],
+  ext: string,
+  dir: string,
+): Promise<string> {
+  const out = join(dir, `attacked.${ext}`);
+  await runFfmpeg(['-v', 'error', '-y', '-i', input, ...args, out]);
+  return out;
+}

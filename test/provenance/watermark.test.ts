@@ -3,22 +3,78 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { decodeVideo } from '../../src/media/decode.ts';
+import { operatorSettingsSchema, provenanceFor } from '../../src/pipeline/operator.ts';
+import { writeOutput } from '../../src/pipeline/output.ts';
 import { psnr } from '../../src/provenance/frames.ts';
-import { detectWatermark, embedWatermark } from '../../src/provenance/invisibleWatermark.ts';
+import {
+  DEFAULT_WATERMARK_KEY,
+  detectWatermark,
+  embedWatermark,
+} from '../../src/provenance/invisibleWatermark.ts';
+import { watermarkPayloadFor } from '../../src/provenance/mark.ts';
+import { verifyFile } from '../../src/provenance/verify.ts';
 import { applyVisibleWatermark, detectVisibleWatermark } from '../../src/provenance/visibleWatermark.ts';
-import { decodeCodeword, encodeCodeword } from '../../src/provenance/watermarkCode.ts';
+import {
+  CODE_BITS,
+  crc16,
+  decodeCodeword,
+  encodeCodeword,
+  LEGACY_CODE_BITS,
+} from '../../src/provenance/watermarkCode.ts';
+import { chipLayout, codewordTile, TILE } from '../../src/provenance/watermarkPattern.ts';
 import { syntheticClip, worldClip } from './_clips.ts';
-import { roundTrip } from './_ffmpeg.ts';
+import { attackFile, roundTrip } from './_ffmpeg.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-wm-'));
 const H264 = ['-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p'];
 
-test('codewords round-trip and reject a single flipped bit', () => {
+test('codewords round-trip, and no 1..8 flipped payload or check bits make another valid one', () => {
   const bits = encodeCodeword(0xdeadbeef);
+  assert.equal(bits.length, CODE_BITS);
   assert.equal(decodeCodeword(bits), 0xdeadbeef);
-  bits[20] = 1 - bits[20]!;
-  assert.equal(decodeCodeword(bits), null);
+  // Any two payloads' codewords differ in at least 9 bits (searched exhaustively up to 8 when the
+  // code was chosen): a detector that corrects 3 cannot land on a neighbour. Sampled here.
+  let seed = 7;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let trial = 0; trial < 3000; trial++) {
+    const damaged = [...bits];
+    const flips = 1 + (trial % 8);
+    const chosen = new Set<number>();
+    while (chosen.size < flips) chosen.add(16 + Math.floor(random() * (CODE_BITS - 16)));
+    for (const bit of chosen) damaged[bit] = 1 - damaged[bit]!;
+    assert.equal(decodeCodeword(damaged), null, `flips ${[...chosen]}`);
+  }
   assert.throws(() => encodeCodeword(2 ** 32), RangeError);
+});
+
+test('the first 64 bits are the previous codeword: marker, payload, CRC-16', () => {
+  const bits = encodeCodeword(0x12345678).slice(0, LEGACY_CODE_BITS);
+  const header = new Uint8Array([0x4b, 0x4d, 0x12, 0x34, 0x56, 0x78]);
+  const crc = bits.slice(48).reduce((value, bit) => value * 2 + bit, 0);
+  assert.equal(crc, crc16(header));
+});
+
+test('marks written with the previous 64-bit codeword are still read', () => {
+  // The previous embedder's pattern: the same keyed rows for the first 64 bits, nothing else.
+  const clip = worldClip(8, 128);
+  const weights = encodeCodeword(0xc0ffee11).map((bit, i) => (i < LEGACY_CODE_BITS ? (bit ? 1 : -1) : 0));
+  const tile = codewordTile(chipLayout(DEFAULT_WATERMARK_KEY), weights);
+  const pixels = new Uint8Array(clip.pixels);
+  for (let p = 0; p < pixels.length; p++) {
+    const i = Math.floor(p / 3) % (clip.width * clip.height);
+    const delta =
+      3 *
+      Math.sqrt(CODE_BITS / LEGACY_CODE_BITS) *
+      tile[(Math.floor(i / clip.width) % TILE) * TILE + ((i % clip.width) % TILE)]!;
+    pixels[p] = Math.max(0, Math.min(255, Math.round(pixels[p]! + delta)));
+  }
+  const found = detectWatermark({ ...clip, pixels });
+  assert.equal(found.payload, 0xc0ffee11, JSON.stringify(found));
+  assert.equal(found.codeword, 'legacy');
 });
 
 test('the invisible watermark is found with its payload, and costs little PSNR', () => {
@@ -51,6 +107,34 @@ for (const [name, args, ext] of [
     }
   });
 }
+
+// What users have: the MP4 writeOutput writes for the default 64x64 output (stored upscaled x4
+// with a size tag), and what ffmpeg makes of that file.
+test('a 64x64 output written by writeOutput keeps its payload through a crop and a GIF; an unmarked one has none', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'kinema-wm-home-'));
+  const settings = operatorSettingsSchema.parse({ home });
+  const { provenance } = provenanceFor(settings, {
+    outputId: 'video_watermark_test_0001',
+    prompt: 'a red ball',
+    modelId: 'kinema-test',
+    action: 'generate',
+  });
+  const video = { ...worldClip(12, 64), fps: 8, modelId: 'kinema-test' };
+  const written = await writeOutput(video, join(home, 'clip.mp4'), { provenance });
+  const payload = watermarkPayloadFor(provenance.outputId);
+  const report = await verifyFile(written.path);
+  assert.ok('payload' in report.invisibleWatermark, JSON.stringify(report.invisibleWatermark));
+  assert.equal(report.invisibleWatermark.payload, payload);
+  for (const [args, ext] of [
+    [['-vf', 'crop=trunc(iw*0.45)*2:trunc(ih*0.45)*2:7:13', ...H264], 'mp4'],
+    [['-vf', 'split[a][b];[a]palettegen[p];[b][p]paletteuse'], 'gif'],
+  ] as const) {
+    const found = detectWatermark(await decodeVideo(await attackFile(written.path, args, ext, dir)));
+    assert.equal(found.payload, payload, `${ext}: ${JSON.stringify(found)}`);
+  }
+  const unmarked = await writeOutput(video, join(home, 'unmarked.mp4'), { provenance: null });
+  assert.equal(detectWatermark(await decodeVideo(unmarked.path)).found, false);
+});
 
 test('unmarked clips, written as MP4, carry no watermark', async () => {
   for (const clip of [worldClip(4, 64), worldClip(5, 128), syntheticClip(6, 64, 17)]) {
