@@ -61,7 +61,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--max-objects <n>', 'at most this many objects per clip', int)
     .option(
       '--object-weight <w>',
-      'DiT: extra loss weight on latents that differ from the background (objects); 0 = plain mean',
+      'DiT: extra loss weight on latents that differ from the background (objects; default 8, 0: plain mean)',
       Number.parseFloat,
     )
     .option('--checkpoint-every <n>', 'steps between checkpoints', int)

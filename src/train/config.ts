@@ -47,10 +47,11 @@ export const trainConfigSchema = z.object({
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   /**
-   * Extra DiT loss weight on latent positions that differ from their frame's background (objects):
-   * 0 is a plain mean. See `objectLossWeights` in src/diffusion/flow.ts.
+   * Extra DiT loss weight on latent positions that differ from their frame's background (objects);
+   * 0 is a plain mean, under which the DiT learned backdrops and drew no objects. See
+   * `objectLossWeights` in src/diffusion/flow.ts.
    */
-  objectWeight: z.number().min(0).max(100).default(0),
+  objectWeight: z.number().min(0).max(100).default(8),
   seed: z.number().int().min(0).default(0),
   /** Where training clips come from: the built-in world, or shards written by `world export`/`data ingest`. */
   data: z
