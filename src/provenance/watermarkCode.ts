@@ -79,9 +79,8 @@ function readBits(bits: readonly number[], from: number, count: number): number 
 /** The payload if `bits` is a valid codeword (marker and all 32 check bits match), else null. */
 export function decodeCodeword(bits: readonly number[]): number | null {
   if (bits.length !== CODE_BITS) return null;
-  if (readBits(bits, 0, MARKER_BITS) !== MARKER) return null;
-  const payload = readBits(bits, PAYLOAD_FROM, 32);
-  return readBits(bits, CHECK_FROM, 32) === checkBits(payload) ? payload : null;
+  const { marker, check, payload } = mismatch(bits); // the detector's own validity test
+  return marker === 0 && check === 0 ? payload : null;
 }
 
 /**
