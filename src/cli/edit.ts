@@ -56,7 +56,12 @@ function withCommonOptions(command: Command, durationHelp: string): Command {
       DEFAULT_SETTINGS.seed,
     )
     .option('--steps <n>', 'sampling steps', int, DEFAULT_SETTINGS.steps)
-    .option('--guidance <scale>', 'classifier-free guidance scale (1 = off)', Number.parseFloat, 4)
+    .option(
+      '--guidance <scale>',
+      'classifier-free guidance scale (1 = off)',
+      Number.parseFloat,
+      DEFAULT_SETTINGS.guidanceScale,
+    )
     .addOption(new Option('--sampler <name>', 'ODE sampler').choices(['euler', 'heun']).default('euler'))
     .option('--size <WxH>', 'frame size (default: the input’s aspect at 64 px, or 64x64)')
     .option(

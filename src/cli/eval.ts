@@ -9,6 +9,7 @@ import { roundTripCeiling } from '../eval/reconstruction.ts';
 import { runSuite } from '../eval/suite.ts';
 import type { ModelPreset } from '../models/presets.ts';
 import { VideoPipeline } from '../pipeline/generate.ts';
+import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { DEFAULT_WEIGHTS, loadModel, WeightsError } from '../pipeline/weights.ts';
 import { CHECKPOINT_FORMAT, loadCheckpoint } from '../train/checkpoint.ts';
 import { parseSpec, type SceneSpec } from '../world/spec.ts';
@@ -125,8 +126,8 @@ export function registerEvalCommands(program: Command): void {
     .option('--level <n>', 'curriculum level the prompts are drawn from (see src/train/curriculum.ts)', '0')
     .option('--size <WxH>', 'frame size', '64x64')
     .option('--frames <n>', 'frames per clip', '17')
-    .option('--steps <n>', 'sampling steps', '24')
-    .option('--guidance <scale>', 'guidance scale', '4')
+    .option('--steps <n>', 'sampling steps', String(DEFAULT_SETTINGS.steps))
+    .option('--guidance <scale>', 'guidance scale', String(DEFAULT_SETTINGS.guidanceScale))
     .option('--caption <style>', 'prompt style: short or detailed', 'detailed')
     .option('--json', 'print the aggregate as JSON')
     .action(async (opts) => {

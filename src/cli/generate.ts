@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import { GenerationError, VideoPipeline, validShape } from '../pipeline/generate.ts';
 import { LOCAL_IDENTITY_NOTICE, operatorSettingsFromEnv, provenanceFor } from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, writeOutput } from '../pipeline/output.ts';
+import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import { createProgressBar } from './progress.ts';
@@ -24,9 +25,19 @@ export function registerGenerateCommands(program: Command): void {
       '-o, --out <file>',
       'output: .mp4, .webm, .gif, .png (spritesheet, or a still with --frames 1), or a folder of PNG frames',
     )
-    .option('--seed <n>', 'random seed: the same seed and settings give the same video', int, 0)
-    .option('--steps <n>', 'sampling steps', int, 24)
-    .option('--guidance <scale>', 'classifier-free guidance scale (1 = off)', Number.parseFloat, 4)
+    .option(
+      '--seed <n>',
+      'random seed: the same seed and settings give the same video',
+      int,
+      DEFAULT_SETTINGS.seed,
+    )
+    .option('--steps <n>', 'sampling steps', int, DEFAULT_SETTINGS.steps)
+    .option(
+      '--guidance <scale>',
+      'classifier-free guidance scale (1 = off)',
+      Number.parseFloat,
+      DEFAULT_SETTINGS.guidanceScale,
+    )
     .addOption(new Option('--sampler <name>', 'ODE sampler').choices(['euler', 'heun']).default('euler'))
     .option('--size <WxH>', 'frame size (sides rounded to the model grid)', '64x64')
     .option('--frames <n>', 'number of frames (1 + 2k; 1 makes a still image)', int)

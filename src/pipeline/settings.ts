@@ -10,11 +10,17 @@ export type GenerationSettings = Pick<
   'prompt' | 'negativePrompt' | 'seed' | 'steps' | 'guidanceScale' | 'sampler' | 'width' | 'height' | 'fps'
 >;
 
-/** The CLI's defaults: 64×64 at 8 fps, 24 Euler steps, guidance 4. */
+/**
+ * The defaults of every entry point (CLI, API, web page): 64×64 at 8 fps, 12 Euler steps, guidance
+ * 1.5. Measured on 100 held-out level-0 prompts (overall oracle score of two models, the default
+ * and its predecessor) at 12 steps: guidance 1 → 0.576 / 0.561, 1.5 → 0.593 / 0.566, 2.5 → 0.569 /
+ * 0.558, 4 → 0.525 / 0.546 (more guidance overshoots into speckled fragments: smoothness falls);
+ * at guidance 1.5, 24 steps → 0.586 / 0.563, so 12 steps lose nothing and take half the time.
+ */
 export const DEFAULT_SETTINGS: Omit<GenerationSettings, 'prompt'> = {
   seed: 0,
-  steps: 24,
-  guidanceScale: 4,
+  steps: 12,
+  guidanceScale: 1.5,
   sampler: 'euler',
   width: 64,
   height: 64,

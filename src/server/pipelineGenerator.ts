@@ -17,6 +17,7 @@ import { imageToVideo } from '../pipeline/imageToVideo.ts';
 import { readClip, readImage } from '../pipeline/inputs.ts';
 import { type OperatorSettings, provenanceFor } from '../pipeline/operator.ts';
 import { writeOutput } from '../pipeline/output.ts';
+import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { checkPrompt } from '../safety/policy.ts';
 import {
   type GeneratedVideo,
@@ -93,13 +94,13 @@ export class PipelineGenerator implements VideoGenerator {
     }
     const { pipeline } = this.options;
     const native = this.nativeSize(job.width, job.height);
-    const fps = job.fps ?? this.options.defaultFps ?? 8;
+    const fps = job.fps ?? this.options.defaultFps ?? DEFAULT_SETTINGS.fps;
     const settings = {
       prompt: job.prompt,
       negativePrompt: job.negativePrompt ?? undefined,
       seed: job.seed,
-      steps: job.steps ?? this.options.defaultSteps ?? 24,
-      guidanceScale: job.guidanceScale ?? this.options.defaultGuidance ?? 4,
+      steps: job.steps ?? this.options.defaultSteps ?? DEFAULT_SETTINGS.steps,
+      guidanceScale: job.guidanceScale ?? this.options.defaultGuidance ?? DEFAULT_SETTINGS.guidanceScale,
       sampler: 'euler' as const,
       ...native,
       fps,

@@ -101,7 +101,7 @@ export async function loadModel(base) {
  */
 export async function generate(model, options) {
   const { manifest, tokenizer, denoiser, decoder } = model;
-  const { seed = 0, steps = 24, guidanceScale = 4, sampler = 'euler', onProgress } = options;
+  const { seed = 0, steps = 12, guidanceScale = 1.5, sampler = 'euler', onProgress } = options;
   const shape = [1, ...manifest.latentShape];
   const count = manifest.latentShape.reduce((a, b) => a * b, 1);
   const length = manifest.captionLength;
