@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { decodeVideo } from '../../src/media/decode.ts';
 import { operatorSettingsSchema, provenanceFor } from '../../src/pipeline/operator.ts';
 import { writeOutput } from '../../src/pipeline/output.ts';
-import { psnr } from '../../src/provenance/frames.ts';
+import { psnr, type RgbFrames } from '../../src/provenance/frames.ts';
 import {
   DEFAULT_WATERMARK_KEY,
   detectWatermark,
@@ -88,6 +88,42 @@ test('the invisible watermark is found with its payload, and costs little PSNR',
   assert.equal(detectWatermark(clip).found, false, 'unmarked clip');
   assert.equal(detectWatermark(marked, 'another-key').found, false, 'wrong key');
 });
+
+test('a long, large clip is marked on every frame, though the embedder reads only a sample', () => {
+  // 96 frames of 256x144: the embedder reads 7 evenly spaced frames, so most frames are unread.
+  const clip = syntheticClip(5, 256, 96);
+  const wide = cropToWidescreen(clip, 144);
+  const marked = embedWatermark(wide, 0x5eed1e55);
+  for (const [first, last] of [
+    [0, 8],
+    [41, 49],
+    [88, 96],
+  ] as const) {
+    const stretch = framesBetween(marked, first, last);
+    assert.equal(detectWatermark(stretch).payload, 0x5eed1e55, `frames ${first}..${last - 1}`);
+    assert.ok(psnr(framesBetween(wide, first, last), stretch) > 34, `frames ${first}..${last - 1}`);
+  }
+});
+
+function framesBetween(video: RgbFrames, first: number, last: number): RgbFrames {
+  const frameBytes = video.height * video.width * 3;
+  return {
+    ...video,
+    frames: last - first,
+    pixels: video.pixels.slice(first * frameBytes, last * frameBytes),
+  };
+}
+
+/** The top `height` rows of every frame (a 16:9 clip from a square one). */
+function cropToWidescreen(video: RgbFrames, height: number): RgbFrames {
+  const rowBytes = video.width * 3;
+  const pixels = new Uint8Array(video.frames * height * rowBytes);
+  for (let f = 0; f < video.frames; f++) {
+    const from = f * video.height * rowBytes;
+    pixels.set(video.pixels.subarray(from, from + height * rowBytes), f * height * rowBytes);
+  }
+  return { ...video, pixels, height };
+}
 
 // Each attack starts from the file Kinema writes (H.264 crf 18), as a real copy would.
 for (const [name, args, ext] of [
