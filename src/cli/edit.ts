@@ -22,7 +22,7 @@ import { remixVideo } from '../pipeline/remix.ts';
 import { DEFAULT_SETTINGS, framesForSeconds, type GenerationSettings } from '../pipeline/settings.ts';
 import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
-import { parseSize } from './generate.ts';
+import { parseSize, withSamplingOptions } from './generate.ts';
 import { createProgressBar } from './progress.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -47,22 +47,8 @@ const commonSchema = z.object({
 type CommonOptions = z.infer<typeof commonSchema>;
 
 function withCommonOptions(command: Command, durationHelp: string): Command {
-  return command
+  return withSamplingOptions(command)
     .requiredOption('-o, --out <file>', 'output: .mp4, .webm, .gif, .png, or a folder of PNG frames')
-    .option(
-      '--seed <n>',
-      'random seed: the same seed and settings give the same video',
-      int,
-      DEFAULT_SETTINGS.seed,
-    )
-    .option('--steps <n>', 'sampling steps', int, DEFAULT_SETTINGS.steps)
-    .option(
-      '--guidance <scale>',
-      'classifier-free guidance scale (1 = off)',
-      Number.parseFloat,
-      DEFAULT_SETTINGS.guidanceScale,
-    )
-    .addOption(new Option('--sampler <name>', 'ODE sampler').choices(['euler', 'heun']).default('euler'))
     .option('--size <WxH>', 'frame size (default: the input’s aspect at 64 px, or 64x64)')
     .option(
       '--fps <n>',

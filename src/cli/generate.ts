@@ -10,21 +10,9 @@ import { createProgressBar } from './progress.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
 
-export function parseSize(size: string): { width: number; height: number } {
-  const match = /^(\d+)x(\d+)$/.exec(size.trim());
-  if (!match) throw new GenerationError(`size must look like WIDTHxHEIGHT (e.g. 64x64), got "${size}"`);
-  return { width: Number(match[1]), height: Number(match[2]) };
-}
-
-export function registerGenerateCommands(program: Command): void {
-  program
-    .command('generate')
-    .description('generate a video from a text prompt')
-    .argument('<prompt>', 'what the video shows, e.g. "a red ball moves to the right on a blue background"')
-    .requiredOption(
-      '-o, --out <file>',
-      'output: .mp4, .webm, .gif, .png (spritesheet, or a still with --frames 1), or a folder of PNG frames',
-    )
+/** --seed, --steps, --guidance and --sampler, with the shared defaults (every generating command). */
+export function withSamplingOptions(command: Command): Command {
+  return command
     .option(
       '--seed <n>',
       'random seed: the same seed and settings give the same video',
@@ -38,7 +26,23 @@ export function registerGenerateCommands(program: Command): void {
       Number.parseFloat,
       DEFAULT_SETTINGS.guidanceScale,
     )
-    .addOption(new Option('--sampler <name>', 'ODE sampler').choices(['euler', 'heun']).default('euler'))
+    .addOption(new Option('--sampler <name>', 'ODE sampler').choices(['euler', 'heun']).default('euler'));
+}
+
+export function parseSize(size: string): { width: number; height: number } {
+  const match = /^(\d+)x(\d+)$/.exec(size.trim());
+  if (!match) throw new GenerationError(`size must look like WIDTHxHEIGHT (e.g. 64x64), got "${size}"`);
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+export function registerGenerateCommands(program: Command): void {
+  withSamplingOptions(program.command('generate'))
+    .description('generate a video from a text prompt')
+    .argument('<prompt>', 'what the video shows, e.g. "a red ball moves to the right on a blue background"')
+    .requiredOption(
+      '-o, --out <file>',
+      'output: .mp4, .webm, .gif, .png (spritesheet, or a still with --frames 1), or a folder of PNG frames',
+    )
     .option('--size <WxH>', 'frame size (sides rounded to the model grid)', '64x64')
     .option('--frames <n>', 'number of frames (1 + 2k; 1 makes a still image)', int)
     .option('--seconds <s>', 'duration in seconds (instead of --frames)', Number.parseFloat)
