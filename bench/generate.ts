@@ -14,6 +14,7 @@ import { ensureJax } from '../src/engine/jax.ts';
 import { encodeModel, GraphBuilder } from '../src/engine/onnxGraph.ts';
 import { OrtSession } from '../src/engine/session.ts';
 import { autoencoderParamSpec } from '../src/models/autoencoder.ts';
+import { DEFAULT_WEIGHTS, loadModel, type ModelBundle } from '../src/models/bundle.ts';
 import { ditParamSpec } from '../src/models/dit.ts';
 import { ditForwardFlops, getPreset } from '../src/models/presets.ts';
 import { trainTokenizer, worldVocabulary } from '../src/models/text.ts';
@@ -22,7 +23,6 @@ import { toHostParams } from '../src/nn/params.ts';
 import { exportOnnx } from '../src/pipeline/exportOnnx.ts';
 import { VideoPipeline } from '../src/pipeline/generate.ts';
 import { DEFAULT_SETTINGS, framesForSeconds } from '../src/pipeline/settings.ts';
-import { DEFAULT_WEIGHTS, loadModel, type ModelBundle } from '../src/pipeline/weights.ts';
 import { launchChromium } from '../test/_chromium.ts';
 import { report, timeMs } from './_report.ts';
 

@@ -5,6 +5,7 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
+import { DEFAULT_WEIGHTS } from '../models/bundle.ts';
 import { readBatch, runBatch } from '../pipeline/batch.ts';
 import { connectVideos } from '../pipeline/connect.ts';
 import { editVideo } from '../pipeline/edit.ts';
@@ -20,7 +21,6 @@ import { type ExpandedPrompt, expandPrompt } from '../pipeline/promptExpansion.t
 import { type GenerationRecord, loadRecord, makeRecord, recordPath, saveRecord } from '../pipeline/record.ts';
 import { remixVideo } from '../pipeline/remix.ts';
 import { DEFAULT_SETTINGS, framesForSeconds, type GenerationSettings } from '../pipeline/settings.ts';
-import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import { parseSize, withSamplingOptions } from './generate.ts';
 import { createProgressBar } from './progress.ts';

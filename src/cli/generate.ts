@@ -1,10 +1,10 @@
 // `kinema generate PROMPT -o out.mp4`: text → video with the shipped weights (or --weights).
 import { type Command, Option } from 'commander';
+import { DEFAULT_WEIGHTS } from '../models/bundle.ts';
 import { GenerationError, VideoPipeline, validShape } from '../pipeline/generate.ts';
 import { LOCAL_IDENTITY_NOTICE, operatorSettingsFromEnv, provenanceFor } from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, writeOutput } from '../pipeline/output.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
-import { DEFAULT_WEIGHTS } from '../pipeline/weights.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import { createProgressBar } from './progress.ts';
 

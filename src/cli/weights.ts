@@ -2,8 +2,9 @@
 // shipped fp16 model bundle that every other command loads by default, alone or on top of an
 // existing bundle.
 import type { Command } from 'commander';
-import { DEFAULT_WEIGHTS, loadModel, packBundle, saveModel } from '../pipeline/weights.ts';
+import { DEFAULT_WEIGHTS, loadModel, saveModel } from '../models/bundle.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
+import { packBundle } from '../train/pack.ts';
 
 interface PackOptions {
   from?: string;

@@ -11,9 +11,10 @@
 // After decoding, the given frames are pasted back exactly (users expect their picture, not the
 // decoder's rendition of it), and the decoder's error at each pasted frame is spread over the
 // generated frames next to it, fading with distance, so no seam appears where they meet.
+
+import type { ModelBundle } from '../models/bundle.ts';
 import type { GeneratedVideo, VideoPipeline } from './generate.ts';
 import type { GenerationSettings } from './settings.ts';
-import type { ModelBundle } from './weights.ts';
 
 export class ConditioningError extends Error {
   override name = 'ConditioningError';

@@ -14,10 +14,10 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureJax } from '../engine/jax.ts';
+import type { ModelBundle } from '../models/bundle.ts';
 import { VideoPipeline } from './generate.ts';
 import { autoencoderGraph, denoiserGraph } from './sessions.ts';
 import { checkSize } from './settings.ts';
-import type { ModelBundle } from './weights.ts';
 
 export const ONNX_EXPORT_FORMAT = 'kinema-onnx-1';
 

@@ -8,11 +8,11 @@
 import { frameMaskToValues, type SamplerMethod, sample } from '../diffusion/samplers.ts';
 import { ensureJax } from '../engine/jax.ts';
 import { latentFrameCount, pixelFrameCount } from '../models/autoencoder.ts';
+import { DEFAULT_WEIGHTS, loadModel, type ModelBundle } from '../models/bundle.ts';
 import { tokenizeBatch } from '../models/text.ts';
 import { Rng } from '../nn/init.ts';
 import { AutoencoderSession, DenoiserSession, type LatentShape } from './sessions.ts';
 import { checkSettings } from './settings.ts';
-import { DEFAULT_WEIGHTS, loadModel, type ModelBundle } from './weights.ts';
 
 export interface GenerateRequest {
   prompt: string;

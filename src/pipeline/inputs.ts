@@ -4,8 +4,8 @@ import { decodeVideo } from '../media/decode.ts';
 import { UnsupportedMediaError } from '../media/errors.ts';
 import type { VideoFrames } from '../media/frames.ts';
 import { probeMedia } from '../media/probe.ts';
+import type { ModelBundle } from '../models/bundle.ts';
 import { validShape } from './generate.ts';
-import type { ModelBundle } from './weights.ts';
 
 /** Longest side of the default size chosen for an input (the model's training size). */
 const DEFAULT_LONG_SIDE = 64;

@@ -5,9 +5,9 @@ import type { numpy as np } from '@jax-js/jax';
 import { ArraySpec, type ExportedGraph, exportInference } from '../engine/export.ts';
 import { type HostTensor, OrtSession } from '../engine/session.ts';
 import { decode, encode } from '../models/autoencoder.ts';
+import type { ModelBundle } from '../models/bundle.ts';
 import { ditForward } from '../models/dit.ts';
 import { fromHostParams } from '../nn/params.ts';
-import type { ModelBundle } from './weights.ts';
 
 /** Latent video shape of one sample: [frames, height, width, channels]. */
 export type LatentShape = [number, number, number, number];

@@ -1,8 +1,9 @@
 // The settings every generation feature shares (text → video, animate, extend, connect, loop,
 // edit, remix, batch), their defaults, and the checks that turn an impossible request into a
 // clear error listing what would work.
+
+import type { ModelBundle } from '../models/bundle.ts';
 import { type GenerateRequest, GenerationError, sizeMultiple, validShape } from './generate.ts';
-import type { ModelBundle } from './weights.ts';
 
 /** What a generation needs besides its inputs: the fields of GenerateRequest a user chooses. */
 export type GenerationSettings = Pick<

@@ -30,6 +30,7 @@ import {
   latentFrameCount,
   widenLatentChannels,
 } from '../models/autoencoder.ts';
+import { loadModel, type ModelBundle } from '../models/bundle.ts';
 import { ditParamSpec } from '../models/dit.ts';
 import { getPreset, type ModelPreset } from '../models/presets.ts';
 import { parseTokenizer, type Tokenizer, tokenizeBatch, trainTokenizer } from '../models/text.ts';
@@ -37,7 +38,6 @@ import type { AdamWConfig } from '../nn/adamw.ts';
 import { createEma, emaDecayAt, updateEma } from '../nn/ema.ts';
 import { initParams, Rng } from '../nn/init.ts';
 import { fromHostParams, type HostParams, type Params, toHostParams } from '../nn/params.ts';
-import { loadModel, type ModelBundle } from '../pipeline/weights.ts';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { type ClipBatch, type ClipSourceOptions, shardBatch, worldBatch, worldCaptions } from './clips.ts';
 import type { TrainConfig } from './config.ts';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { roundTripCeiling } from '../../src/eval/reconstruction.ts';
-import { loadModel } from '../../src/pipeline/weights.ts';
+import { loadModel } from '../../src/models/bundle.ts';
 
 test("round trips of the shipped autoencoder: PSNR and the oracle's scores of every scene", async () => {
   const model = await loadModel();

@@ -2,12 +2,12 @@
 
 import { ensureJax } from '../../src/engine/jax.ts';
 import { autoencoderParamSpec } from '../../src/models/autoencoder.ts';
+import type { ModelBundle } from '../../src/models/bundle.ts';
 import { ditParamSpec } from '../../src/models/dit.ts';
 import { getPreset } from '../../src/models/presets.ts';
 import { trainTokenizer } from '../../src/models/text.ts';
 import { initParams } from '../../src/nn/init.ts';
 import { toHostParams } from '../../src/nn/params.ts';
-import type { ModelBundle } from '../../src/pipeline/weights.ts';
 
 export async function tinyModel(seed = 0): Promise<ModelBundle> {
   await ensureJax();

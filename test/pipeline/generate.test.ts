@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { probeMedia } from '../../src/media/probe.ts';
+import { loadModel, saveModel, WeightsError } from '../../src/models/bundle.ts';
 import { GenerationError, VideoPipeline, validShape } from '../../src/pipeline/generate.ts';
 import { writeOutput } from '../../src/pipeline/output.ts';
-import { loadModel, saveModel, WeightsError } from '../../src/pipeline/weights.ts';
 import { tinyModel } from './_tinyModel.ts';
 
 const request = {

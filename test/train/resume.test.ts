@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { saveModel } from '../../src/pipeline/weights.ts';
+import { saveModel } from '../../src/models/bundle.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
 import { Trainer } from '../../src/train/trainer.ts';

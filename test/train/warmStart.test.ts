@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ensureJax } from '../../src/engine/jax.ts';
+import { loadModel, saveModel } from '../../src/models/bundle.ts';
 import { ditParamSpec } from '../../src/models/dit.ts';
 import { initParams } from '../../src/nn/init.ts';
 import { toHostParams } from '../../src/nn/params.ts';
-import { loadModel, packBundle, saveModel } from '../../src/pipeline/weights.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
+import { packBundle } from '../../src/train/pack.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { tinyModel } from '../pipeline/_tinyModel.ts';
 
