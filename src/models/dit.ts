@@ -48,6 +48,12 @@ export interface DitConfig {
    * "on the left" or "near the top", which captions say and the model must place.
    */
   framePositions?: number;
+  /**
+   * Frequencies of the clip-time features added to every token (absent or 0: none). Rotary time
+   * is relative too: alone it does not tell a frame that it is the third of the clip, which it
+   * needs to put a moving object where "starts on the left, moves right" puts it by then.
+   */
+  timePositions?: number;
   /** The caption encoder, trained jointly; its parameters live under `text.`. */
   text: TextEncoderConfig;
 }
@@ -75,6 +81,7 @@ export function ditParamSpec(cfg: DitConfig): ParamSpec {
   addLinear('patchEmbed', patchVolume(cfg) * inputChannels(cfg), d);
   // Zero-initialised: a model trained without frame positions starts exactly where it was.
   if (cfg.framePositions) addLinear('framePosition', 4 * cfg.framePositions, d, zeros);
+  if (cfg.timePositions) addLinear('timePosition', 2 * cfg.timePositions, d, zeros);
   addLinear('timestep.fc1', timestepFeatures, d, normal(0.02));
   addLinear('timestep.fc2', d, d, normal(0.02));
   addLinear('captionPooled', textWidth, d);
@@ -184,7 +191,7 @@ export function rotaryTables3d(
 /**
  * Where each token sits in the frame, as sin/cos of its centre's fractional coordinates
  * u, v ∈ (−1, 1) at frequencies k·π/2 (k = 1..count): the same values for "the left third" at any
- * size. Host array (tokens, 4·count) in (frame, row, column) token order; time is left to rotary.
+ * size. Host array (tokens, 4·count) in (frame, row, column) token order (time: timePositionFeatures).
  */
 export function framePositionFeatures(grid: [number, number, number], count: number): Float32Array {
   const [gf, gh, gw] = grid;
@@ -202,6 +209,30 @@ export function framePositionFeatures(grid: [number, number, number], count: num
         [Math.sin(frequency * u), Math.cos(frequency * u), Math.sin(frequency * v), Math.cos(frequency * v)],
         at,
       );
+    }
+  }
+  return features;
+}
+
+/** Latent frames from the first to the last of the native 17-frame clip (2x temporal compression). */
+const NATIVE_LATENT_FRAME_SPAN = 8;
+
+/**
+ * When each token is, as sin/cos of τ = latent frame index / 8 at frequencies k·π/2 (k = 1..count):
+ * τ runs 0..1 over the native 17-frame clip (9 latent frames) and keeps counting in longer ones,
+ * so a frame's features say how long after the start it is, at any duration. Host array
+ * (tokens, 2·count) in (frame, row, column) token order.
+ */
+export function timePositionFeatures(grid: [number, number, number], count: number): Float32Array {
+  const [gf, gh, gw] = grid;
+  const width = 2 * count;
+  const perFrame = gh * gw;
+  const features = new Float32Array(gf * perFrame * width);
+  for (let token = 0; token < gf * perFrame; token++) {
+    const tau = Math.floor(token / perFrame) / NATIVE_LATENT_FRAME_SPAN;
+    for (let k = 1; k <= count; k++) {
+      const frequency = (k * Math.PI) / 2;
+      features.set([Math.sin(frequency * tau), Math.cos(frequency * tau)], token * width + (k - 1) * 2);
     }
   }
   return features;
@@ -304,6 +335,13 @@ export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array
       .array(framePositionFeatures(grid, cfg.framePositions))
       .reshape([1, tokens, 4 * cfg.framePositions]); // (1, tokens, 4·count)
     x = x.add(linear(p.at('framePosition'), features)); // (batch, tokens, d)
+  }
+  if (cfg.timePositions) {
+    const tokens = grid[0] * grid[1] * grid[2];
+    const features = np
+      .array(timePositionFeatures(grid, cfg.timePositions))
+      .reshape([1, tokens, 2 * cfg.timePositions]); // (1, tokens, 2·count)
+    x = x.add(linear(p.at('timePosition'), features)); // (batch, tokens, d)
   }
 
   const tables = rotaryTables3d(grid, cfg.width / cfg.heads, cfg.ropeTheta);

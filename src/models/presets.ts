@@ -81,6 +81,7 @@ export const PRESETS = {
       timestepFeatures: 256,
       ropeTheta: 100,
       framePositions: 4,
+      timePositions: 4,
       text: { ...TEXT_BASE, width: 128, depth: 2, heads: 4 },
     },
     training: { width: 64, height: 64, frames: 17, batch: 8 },

@@ -149,6 +149,26 @@ describe('DiT', () => {
     assertClose(b, a, 0, 1e-6);
   });
 
+  test('time positions: a still, uniform clip tells its first frame from its last only with them, and they start as a no-op', async () => {
+    const timed: DitConfig = { ...cfg, timePositions: 2 };
+    const firstVsLast = async (config: DitConfig, params: Params) => {
+      const x = inputs(new Rng(4), 1, 5, 4, 4);
+      x.latents.dispose();
+      x.latents = np.full([1, 5, 4, 4, cfg.latentChannels], 0.5);
+      const out = await ditForward(params, config, x).data(); // (1, 5, 4, 4, C)
+      const frame = 4 * 4 * cfg.latentChannels;
+      return Math.abs(out[frame]! - out[3 * frame]!); // frames 1 and 3: rotary sees both alike
+    };
+    assert.ok((await firstVsLast(cfg, liveParams(7))) < 1e-5);
+    assert.ok((await firstVsLast(timed, liveParams(7, timed))) > 1e-3);
+    const withZero = liveParams(8);
+    withZero['timePosition.weight'] = np.zeros([4, cfg.width]);
+    withZero['timePosition.bias'] = np.zeros([cfg.width]);
+    const a = await ditForward(liveParams(8), cfg, inputs(new Rng(9), 1, 3, 4, 4)).data();
+    const b = await ditForward(withZero, timed, inputs(new Rng(9), 1, 3, 4, 4)).data();
+    assertClose(b, a, 0, 1e-6);
+  });
+
   test('presets: registry, parameter counts and training FLOPs', () => {
     const small = getPreset('small');
     const counts = presetParameterCounts(small);
