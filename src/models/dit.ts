@@ -329,20 +329,14 @@ export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array
   const flagChannel = np.broadcastTo(flag, [batch, frames, height, width, 1]); // (batch, frames, height, width, 1)
   const input = np.concatenate([latents, clean, flagChannel], -1); // (batch, frames, height, width, 2C + 1)
   let x = linear(p.at('patchEmbed'), patchify(cfg, input)); // (batch, tokens, d)
-  if (cfg.framePositions) {
-    const tokens = grid[0] * grid[1] * grid[2];
-    const features = np
-      .array(framePositionFeatures(grid, cfg.framePositions))
-      .reshape([1, tokens, 4 * cfg.framePositions]); // (1, tokens, 4·count)
-    x = x.add(linear(p.at('framePosition'), features)); // (batch, tokens, d)
-  }
-  if (cfg.timePositions) {
-    const tokens = grid[0] * grid[1] * grid[2];
-    const features = np
-      .array(timePositionFeatures(grid, cfg.timePositions))
-      .reshape([1, tokens, 2 * cfg.timePositions]); // (1, tokens, 2·count)
-    x = x.add(linear(p.at('timePosition'), features)); // (batch, tokens, d)
-  }
+  // Absolute place and time, which rotary positions cannot give (see DitConfig).
+  const tokens = grid[0] * grid[1] * grid[2];
+  const embedFeatures = (layer: string, features: Float32Array) =>
+    linear(p.at(layer), np.array(features).reshape([1, tokens, features.length / tokens])); // (1, tokens, d)
+  if (cfg.framePositions)
+    x = x.add(embedFeatures('framePosition', framePositionFeatures(grid, cfg.framePositions))); // (batch, tokens, d)
+  if (cfg.timePositions)
+    x = x.add(embedFeatures('timePosition', timePositionFeatures(grid, cfg.timePositions))); // (batch, tokens, d)
 
   const tables = rotaryTables3d(grid, cfg.width / cfg.heads, cfg.ropeTheta);
   const rotary: RotaryTables = { cos: np.array(tables.cos), sin: np.array(tables.sin) }; // (tokens, headDim/2)
