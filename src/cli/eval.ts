@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { scoreClip } from '../eval/oracle.ts';
 import { roundTripCeiling } from '../eval/reconstruction.ts';
-import { runSuite } from '../eval/suite.ts';
+import { runSuite, type SuiteReport } from '../eval/suite.ts';
 import { DEFAULT_WEIGHTS, loadModel, WeightsError } from '../models/bundle.ts';
 import type { ModelPreset } from '../models/presets.ts';
 import { VideoPipeline } from '../pipeline/generate.ts';
@@ -121,7 +121,9 @@ export function registerEvalCommands(program: Command): void {
   evalCmd
     .command('suite')
     .description('Generate videos for held-out world prompts and score them with the oracle.')
-    .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
+    .option('--weights <files...>', 'model weights; several are scored side by side on the same prompts', [
+      DEFAULT_WEIGHTS,
+    ])
     .option('--count <n>', 'number of prompts', '200')
     .option('--level <n>', 'curriculum level the prompts are drawn from (see src/train/curriculum.ts)', '0')
     .option('--size <WxH>', 'frame size', '64x64')
@@ -129,38 +131,57 @@ export function registerEvalCommands(program: Command): void {
     .option('--steps <n>', 'sampling steps', String(DEFAULT_SETTINGS.steps))
     .option('--guidance <scale>', 'guidance scale', String(DEFAULT_SETTINGS.guidanceScale))
     .option('--caption <style>', 'prompt style: short or detailed', 'detailed')
-    .option('--json', 'print the aggregate as JSON')
+    .option('--json', 'print the aggregate of each model as one JSON line')
     .action(async (opts) => {
       const [width, height] = String(opts.size).split('x').map(Number);
       const count = Number(opts.count);
       if (!(count >= 1) || !width || !height) throw new EvalInputError('--count and --size must be positive');
       if (opts.caption !== 'short' && opts.caption !== 'detailed')
         throw new EvalInputError('--caption is short or detailed');
-      const pipeline = await VideoPipeline.load(opts.weights);
-      const bar = createProgressBar('eval', count, process.stderr, { quiet: Boolean(opts.json) });
-      const report = await runSuite(pipeline, {
-        count,
-        level: Number(opts.level),
-        width,
-        height,
-        frames: Number(opts.frames),
-        fps: 8,
-        steps: Number(opts.steps),
-        guidanceScale: Number(opts.guidance),
-        captionStyle: opts.caption,
-        onClip: (i) => bar.update(i + 1),
-      });
-      bar.finish();
-      await pipeline.dispose();
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(report)}\n`);
-        return;
+      const scored: { id: string; weights: string; report: SuiteReport }[] = [];
+      for (const weights of opts.weights as string[]) {
+        const pipeline = await VideoPipeline.load(weights);
+        const bar = createProgressBar(`eval ${pipeline.model.id}`, count, process.stderr, {
+          quiet: Boolean(opts.json),
+        });
+        const report = await runSuite(pipeline, {
+          count,
+          level: Number(opts.level),
+          width,
+          height,
+          frames: Number(opts.frames),
+          fps: 8,
+          steps: Number(opts.steps),
+          guidanceScale: Number(opts.guidance),
+          captionStyle: opts.caption,
+          onClip: (i) => bar.update(i + 1),
+        });
+        bar.finish();
+        await pipeline.dispose();
+        if (opts.json)
+          process.stdout.write(`${JSON.stringify({ id: pipeline.model.id, weights, ...report })}\n`);
+        scored.push({ id: pipeline.model.id, weights, report });
       }
-      for (const [dim, { mean, count: n }] of Object.entries(report.dimensions)) {
-        process.stdout.write(`${dim.padEnd(12)} ${mean === null ? 'n/a' : mean.toFixed(3)}  (${n} clips)\n`);
-      }
-      process.stdout.write(`${'overall'.padEnd(12)} ${report.overall.toFixed(3)}\n`);
+      if (!opts.json) process.stdout.write(suiteTable(scored));
     });
+}
+
+/** One row per dimension, one column per model: the mean, and the clips it was judged on. */
+function suiteTable(scored: readonly { id: string; report: SuiteReport }[]): string {
+  const width = Math.max(14, ...scored.map(({ id }) => id.length + 2));
+  const cell = (text: string) => text.padStart(width);
+  const lines = [`${'dimension'.padEnd(12)}${scored.map(({ id }) => cell(id)).join('')}`];
+  for (const dim of Object.keys(scored[0]!.report.dimensions)) {
+    const cells = scored.map(({ report }) => {
+      const { mean, count } = report.dimensions[dim as keyof SuiteReport['dimensions']];
+      return cell(mean === null ? 'n/a' : `${mean.toFixed(3)} (${count})`);
+    });
+    lines.push(`${dim.padEnd(12)}${cells.join('')}`);
+  }
+  lines.push(
+    `${'overall'.padEnd(12)}${scored.map(({ report }) => cell(report.overall.toFixed(3))).join('')}`,
+  );
+  return `${lines.join('\n')}\n`;
 }
 
 /** The autoencoder of a model bundle, or of an autoencoder training checkpoint (its EMA). */
