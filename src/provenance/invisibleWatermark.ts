@@ -150,19 +150,19 @@ export function embedWatermark(
     video,
     Math.max(READ_MIN_FRAMES, Math.floor(READ_BUDGET_PIXELS / (video.height * video.width))),
   );
+  const reads = (frames: RgbFrames) => {
+    const check = detectAtScale(frames, 1, detectFilters).v2;
+    return check.found && check.payload === payload;
+  };
   let strength = options.strength ?? 2.5;
-  let tile = codewordTile(layout, symbols);
-  for (let step = 0; step <= SELF_CHECK_STEPS; step++) {
-    tile = informedTile(sample, symbols, layout, filters, strength);
+  let tile = informedTile(sample, symbols, layout, filters, strength);
+  for (let raised = 0; raised < SELF_CHECK_STEPS; raised++) {
     // Self-check: the detector must read the payload with the mark weakened as an attack would,
     // on the whole frame and on a 10 % crop (a crop loses part of every bit's cells).
     const weakened = addTile(sample, tile, strength * SELF_CHECK_ATTENUATION);
-    const reads = (frames: RgbFrames) => {
-      const check = detectAtScale(frames, 1, detectFilters).v2;
-      return check.found && check.payload === payload;
-    };
     if (reads(weakened) && reads(cropFrames(weakened, SELF_CHECK_CROP))) break;
-    if (step < SELF_CHECK_STEPS) strength *= SELF_CHECK_STEP;
+    strength *= SELF_CHECK_STEP;
+    tile = informedTile(sample, symbols, layout, filters, strength);
   }
   return addTile(video, tile, strength);
 }
