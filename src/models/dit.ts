@@ -218,8 +218,9 @@ export function framePositionFeatures(grid: [number, number, number], count: num
 const NATIVE_LATENT_FRAME_SPAN = 8;
 
 /**
- * When each token is, as sin/cos of τ = latent frame index / 8 at frequencies k·π/2 (k = 1..count):
- * τ runs 0..1 over the native 17-frame clip (9 latent frames) and keeps counting in longer ones,
+ * When each token is, as sin/cos of τ = its frame in the patch grid / 8 at frequencies k·π/2
+ * (k = 1..count): with 1×2×2 patches τ runs 0..1 over the native 17-frame clip (9 latent frames)
+ * and keeps counting in longer ones,
  * so a frame's features say how long after the start it is, at any duration. Host array
  * (tokens, 2·count) in (frame, row, column) token order.
  */
