@@ -138,7 +138,7 @@ export function registerEvalCommands(program: Command): void {
       if (!(count >= 1) || !width || !height) throw new EvalInputError('--count and --size must be positive');
       if (opts.caption !== 'short' && opts.caption !== 'detailed')
         throw new EvalInputError('--caption is short or detailed');
-      const scored: { id: string; weights: string; report: SuiteReport }[] = [];
+      const scored: { id: string; report: SuiteReport }[] = [];
       for (const weights of opts.weights as string[]) {
         const pipeline = await VideoPipeline.load(weights);
         const bar = createProgressBar(`eval ${pipeline.model.id}`, count, process.stderr, {
@@ -160,7 +160,7 @@ export function registerEvalCommands(program: Command): void {
         await pipeline.dispose();
         if (opts.json)
           process.stdout.write(`${JSON.stringify({ id: pipeline.model.id, weights, ...report })}\n`);
-        scored.push({ id: pipeline.model.id, weights, report });
+        scored.push({ id: pipeline.model.id, report });
       }
       if (!opts.json) process.stdout.write(suiteTable(scored));
     });
