@@ -126,47 +126,48 @@ describe('DiT', () => {
     tree.dispose(params);
   });
 
+  /** The DiT's output on latents that are 0.5 everywhere: every token sees the same input. */
+  async function uniformOutput(config: DitConfig, params: Params, shape: [number, number, number]) {
+    const x = inputs(new Rng(4), 1, ...shape);
+    x.latents.dispose();
+    x.latents = np.full([1, ...shape, cfg.latentChannels], 0.5);
+    return (await ditForward(params, config, x).data()) as Float32Array; // (1, frames, height, width, C)
+  }
+
+  /** A zero-initialised `layer` added to trained weights changes nothing. */
+  async function assertNoOpAtZero(layer: string, featureWidth: number, config: DitConfig) {
+    const withZero = liveParams(8);
+    withZero[`${layer}.weight`] = np.zeros([featureWidth, cfg.width]);
+    withZero[`${layer}.bias`] = np.zeros([cfg.width]);
+    const a = await ditForward(liveParams(8), cfg, inputs(new Rng(9), 1, 3, 4, 4)).data();
+    const b = await ditForward(withZero, config, inputs(new Rng(9), 1, 3, 4, 4)).data();
+    assertClose(b, a, 0, 1e-6);
+  }
+
   test('frame positions: a uniform frame tells left from right only with them, and they start as a no-op', async () => {
     const placed: DitConfig = { ...cfg, framePositions: 2 };
-    // Uniform latents: every token sees the same thing, so rotary positions alone cannot tell
-    // them apart (all values are equal); fractional frame positions can.
+    // Rotary positions alone cannot tell uniform tokens apart (all values are equal); fractional
+    // frame positions can.
     const leftVsRight = async (config: DitConfig, params: Params) => {
-      const x = inputs(new Rng(4), 1, 1, 4, 8);
-      x.latents.dispose();
-      x.latents = np.full([1, 1, 4, 8, cfg.latentChannels], 0.5);
-      const out = await ditForward(params, config, x).data(); // (1, 1, 4, 8, C)
+      const out = await uniformOutput(config, params, [1, 4, 8]);
       const at = (row: number, column: number) => out[(row * 8 + column) * cfg.latentChannels]!;
       return Math.abs(at(1, 0) - at(1, 6)); // the same place inside their 2×2 patches
     };
     assert.ok((await leftVsRight(cfg, liveParams(7))) < 1e-5);
     assert.ok((await leftVsRight(placed, liveParams(7, placed))) > 1e-3);
-    // Zero-initialised: adding them to trained weights changes nothing.
-    const withZero = liveParams(8);
-    withZero['framePosition.weight'] = np.zeros([8, cfg.width]);
-    withZero['framePosition.bias'] = np.zeros([cfg.width]);
-    const a = await ditForward(liveParams(8), cfg, inputs(new Rng(9), 1, 2, 4, 4)).data();
-    const b = await ditForward(withZero, placed, inputs(new Rng(9), 1, 2, 4, 4)).data();
-    assertClose(b, a, 0, 1e-6);
+    await assertNoOpAtZero('framePosition', 8, placed);
   });
 
-  test('time positions: a still, uniform clip tells its first frame from its last only with them, and they start as a no-op', async () => {
+  test('time positions: a still, uniform clip tells its frames apart only with them, and they start as a no-op', async () => {
     const timed: DitConfig = { ...cfg, timePositions: 2 };
-    const firstVsLast = async (config: DitConfig, params: Params) => {
-      const x = inputs(new Rng(4), 1, 5, 4, 4);
-      x.latents.dispose();
-      x.latents = np.full([1, 5, 4, 4, cfg.latentChannels], 0.5);
-      const out = await ditForward(params, config, x).data(); // (1, 5, 4, 4, C)
+    const secondVsFourth = async (config: DitConfig, params: Params) => {
+      const out = await uniformOutput(config, params, [5, 4, 4]);
       const frame = 4 * 4 * cfg.latentChannels;
       return Math.abs(out[frame]! - out[3 * frame]!); // frames 1 and 3: rotary sees both alike
     };
-    assert.ok((await firstVsLast(cfg, liveParams(7))) < 1e-5);
-    assert.ok((await firstVsLast(timed, liveParams(7, timed))) > 1e-3);
-    const withZero = liveParams(8);
-    withZero['timePosition.weight'] = np.zeros([4, cfg.width]);
-    withZero['timePosition.bias'] = np.zeros([cfg.width]);
-    const a = await ditForward(liveParams(8), cfg, inputs(new Rng(9), 1, 3, 4, 4)).data();
-    const b = await ditForward(withZero, timed, inputs(new Rng(9), 1, 3, 4, 4)).data();
-    assertClose(b, a, 0, 1e-6);
+    assert.ok((await secondVsFourth(cfg, liveParams(7))) < 1e-5);
+    assert.ok((await secondVsFourth(timed, liveParams(7, timed))) > 1e-3);
+    await assertNoOpAtZero('timePosition', 4, timed);
   });
 
   test('presets: registry, parameter counts and training FLOPs', () => {
