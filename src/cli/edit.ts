@@ -21,6 +21,7 @@ import { type ExpandedPrompt, expandPrompt } from '../pipeline/promptExpansion.t
 import { type GenerationRecord, loadRecord, makeRecord, recordPath, saveRecord } from '../pipeline/record.ts';
 import { remixVideo } from '../pipeline/remix.ts';
 import { DEFAULT_SETTINGS, framesForSeconds, type GenerationSettings } from '../pipeline/settings.ts';
+import { c2paReadable } from '../provenance/c2pa.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import { parseSize, withSamplingOptions } from './generate.ts';
 import { createProgressBar } from './progress.ts';
@@ -72,7 +73,7 @@ function withCommonOptions(command: Command, durationHelp: string): Command {
 /** Edits, extensions and remixes of a signable file record it as their C2PA parent ingredient. */
 function derivationOf(kind: GenerationRecord['kind'], input?: string): Provenance['derivation'] {
   const derived = { edit: 'edit', extend: 'extension', remix: 'remix' } as const;
-  if (!input || !(kind in derived) || !/\.(mp4|png|jpe?g|gif)$/i.test(input)) return undefined;
+  if (!input || !(kind in derived) || !c2paReadable(input)) return undefined;
   return { kind: derived[kind as keyof typeof derived], parentFile: resolve(input) };
 }
 

@@ -98,22 +98,38 @@ export function sampleTimesteps(
   return t;
 }
 
+/** How a value's distance from its frame's background becomes an object weight. */
+export interface ObjectRamp {
+  /** Distance below which a position is background (weight 1). */
+  from: number;
+  /** Distance from which it is fully object (weight 1 + objectWeight). */
+  to: number;
+  /** Half-width of the square max filter that widens objects to their border, in positions. */
+  radius: number;
+}
+
+/**
+ * For latents at unit variance: compression noise on flat backgrounds reaches ≈ 0.7 at the 90th
+ * percentile, so the ramp starts at 0.5 and is full at 2; one latent position (4 pixels) of border.
+ */
+export const LATENT_OBJECT_RAMP: ObjectRamp = { from: 0.5, to: 2, radius: 1 };
+
 /**
  * Per-position loss weights that make objects count: 1 on the background, up to 1 + `objectWeight`
- * where a latent differs from its frame's background. World objects cover 2–5 % of the latent
+ * where a value differs from its frame's background. World objects cover 2–5 % of the latent
  * positions, so with a plain mean the DiT learned backgrounds and never drew an object (x0 predicted
  * at t = 0.95 held no trace of the captioned shape, and samples were empty backdrops).
  *
- * The background of a latent frame is its per-channel median over positions; a position's distance
- * from it (latents at unit variance) ramps the weight from 0.5 (compression noise on flat
- * backgrounds reaches ≈ 0.7 at the 90th percentile) to full at 2, then a 3×3 spatial max widens it
- * to the object's border. Works on any clip, world or real video: no masks needed.
- * latents: (batch, F, H, W, C) scaled → weights (batch, F, H, W, 1).
+ * The background of a frame is its per-channel median over positions; a position's distance from
+ * it ramps the weight (`ramp`), then a square max filter widens it to the object's border. Works on
+ * any clip, world or real video, latents or pixels: no masks needed.
+ * values: (batch, F, H, W, C) → weights (batch, F, H, W, 1).
  */
 export function objectLossWeights(
-  latents: Float32Array,
+  values: Float32Array,
   shape: readonly number[],
   objectWeight: number,
+  ramp: ObjectRamp = LATENT_OBJECT_RAMP,
 ): Float32Array {
   const [batch, frames, height, width, channels] = shape as [number, number, number, number, number];
   const positions = height * width;
@@ -122,28 +138,32 @@ export function objectLossWeights(
   const column = new Float32Array(positions);
   const median = new Float32Array(channels);
   const raw = new Float32Array(positions);
+  const rows = new Float32Array(positions); // the max filter, separable: along x, then along y
+  const r = ramp.radius;
   for (let frame = 0; frame < batch * frames; frame++) {
     const base = frame * positions * channels;
     for (let c = 0; c < channels; c++) {
-      for (let i = 0; i < positions; i++) column[i] = latents[base + i * channels + c]!;
+      for (let i = 0; i < positions; i++) column[i] = values[base + i * channels + c]!;
       column.sort();
       median[c] = column[positions >> 1]!;
     }
     for (let i = 0; i < positions; i++) {
       let squared = 0;
-      for (let c = 0; c < channels; c++) squared += (latents[base + i * channels + c]! - median[c]!) ** 2;
-      raw[i] = Math.min(1, Math.max(0, (Math.sqrt(squared) - 0.5) / 1.5));
+      for (let c = 0; c < channels; c++) squared += (values[base + i * channels + c]! - median[c]!) ** 2;
+      raw[i] = Math.min(1, Math.max(0, (Math.sqrt(squared) - ramp.from) / (ramp.to - ramp.from)));
     }
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++) {
         let widest = 0;
-        for (let dy = -1; dy <= 1; dy++)
-          for (let dx = -1; dx <= 1; dx++) {
-            const yy = y + dy;
-            const xx = x + dx;
-            if (yy >= 0 && yy < height && xx >= 0 && xx < width)
-              widest = Math.max(widest, raw[yy * width + xx]!);
-          }
+        for (let xx = Math.max(0, x - r); xx <= Math.min(width - 1, x + r); xx++)
+          widest = Math.max(widest, raw[y * width + xx]!);
+        rows[y * width + x] = widest;
+      }
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        let widest = 0;
+        for (let yy = Math.max(0, y - r); yy <= Math.min(height - 1, y + r); yy++)
+          widest = Math.max(widest, rows[yy * width + x]!);
         weights[frame * positions + y * width + x] = 1 + objectWeight * widest;
       }
   }

@@ -225,17 +225,30 @@ export function decode(params: Params, cfg: AutoencoderConfig, latents: np.Array
 // ---------------------------------------------------------------------------------------------
 // Training objective
 
-/** Smooth L1 (Charbonnier): |d| for large errors, quadratic near 0, so its gradient is defined. */
+/** Smooth L1 (Charbonnier), elementwise: |d| for large errors, quadratic near 0, so its gradient is defined. */
 function charbonnier(difference: np.Array): np.Array {
-  return np.sqrt(np.square(difference).add(1e-6)).mean();
+  return np.sqrt(np.square(difference).add(1e-6));
+}
+
+/** The same slices of x along `axis` for every axis given: [start, end) there, whole elsewhere. */
+function sliceAlong(x: np.Array, axis: number, start: number, end: number): np.Array {
+  return x.slice(...(x.shape.map((_, a) => (a === axis ? [start, end] : [])) as [number, number][]));
 }
 
 /** Differences between neighbours along one axis (edges): x[i+1] − x[i]. */
 function differences(x: np.Array, axis: number): np.Array {
   const n = x.shape[axis];
-  const index = (start: number, end: number) =>
-    x.shape.map((_, a) => (a === axis ? [start, end] : [])) as [number, number][];
-  return x.ref.slice(...index(1, n)).sub(x.slice(...index(0, n - 1)));
+  return sliceAlong(x.ref, axis, 1, n).sub(sliceAlong(x, axis, 0, n - 1));
+}
+
+/**
+ * Mean of per-element `values` (batch, frames, H, W, 3), each pixel weighted by `weight`
+ * (batch, frames, H, W, 1), normalised by the weights' sum; a plain mean without weights. Consumes
+ * values, not weight.
+ */
+function weightedMean(values: np.Array, weight: np.Array | undefined): np.Array {
+  if (!weight) return values.mean();
+  return values.mul(weight.ref).mean().div(weight.ref.mean());
 }
 
 export interface AutoencoderLossWeights {
@@ -249,43 +262,63 @@ export interface AutoencoderLossWeights {
 
 export const DEFAULT_LOSS_WEIGHTS: AutoencoderLossWeights = { l1: 1, l2: 1, edges: 0.5 };
 
-/** How far a reconstruction is from the clip: consumes both (batch, frames, H, W, 3). A scalar. */
-function reconstructionLoss(
+/**
+ * How far a pixel is from its frame's background before it counts as object (pixels in [-1, 1]):
+ * a 5 % colour difference starts the ramp, 25 % is full, and two pixels of border count too, because
+ * the silhouette is what tells a hexagon from a ball.
+ */
+export const PIXEL_OBJECT_RAMP = { from: 0.1, to: 0.5, radius: 2 };
+
+/**
+ * How far a reconstruction is from the clip: consumes both (batch, frames, H, W, 3) and the
+ * optional per-pixel weights (batch, frames, H, W, 1) (objects count more: see PIXEL_OBJECT_RAMP).
+ * A scalar.
+ */
+export function reconstructionLoss(
   reconstruction: np.Array,
   pixels: np.Array,
   weights: AutoencoderLossWeights,
+  pixelWeight?: np.Array,
 ): np.Array {
   const error = reconstruction.ref.sub(pixels.ref); // (batch, frames, H, W, 3)
-  let loss = charbonnier(error.ref).mul(weights.l1).add(np.square(error).mean().mul(weights.l2));
+  let loss = weightedMean(charbonnier(error.ref), pixelWeight)
+    .mul(weights.l1)
+    .add(weightedMean(np.square(error), pixelWeight).mul(weights.l2));
   const axes = pixels.shape[1] > 1 ? [1, 2, 3] : [2, 3]; // time, height, width
   for (const axis of axes) {
     const edgeError = differences(reconstruction.ref, axis).sub(differences(pixels.ref, axis));
-    loss = loss.add(charbonnier(edgeError).mul(weights.edges / axes.length));
+    // an edge between pixels i and i+1 takes pixel i+1's weight
+    const edgeWeight = pixelWeight && sliceAlong(pixelWeight.ref, axis, 1, pixelWeight.shape[axis]);
+    loss = loss.add(weightedMean(charbonnier(edgeError), edgeWeight).mul(weights.edges / axes.length));
+    edgeWeight?.dispose();
   }
   reconstruction.dispose();
   pixels.dispose();
+  pixelWeight?.dispose();
   return loss;
 }
 
 /**
- * Reconstruction loss of a batch of clips: consumes params and pixels (batch, frames, H, W, 3).
- * Returns a scalar.
+ * Reconstruction loss of a batch of clips: consumes params, pixels (batch, frames, H, W, 3) and
+ * the optional per-pixel weights (batch, frames, H, W, 1). Returns a scalar.
  */
 export function autoencoderLoss(
   params: Params,
   cfg: AutoencoderConfig,
   pixels: np.Array,
   weights: AutoencoderLossWeights = DEFAULT_LOSS_WEIGHTS,
+  pixelWeight?: np.Array,
 ): np.Array {
   return withParams(params, (p) => {
     const latents = encoder(p.at('encoder'), cfg, pixels.ref); // (batch, latentFrames, h, w, C)
-    return reconstructionLoss(decoder(p.at('decoder'), cfg, latents), pixels, weights);
+    return reconstructionLoss(decoder(p.at('decoder'), cfg, latents), pixels, weights, pixelWeight);
   });
 }
 
 /**
  * The same loss for the decoder alone, on latents of a frozen encoder: consumes the decoder's
- * params, the latents (batch, latentFrames, h, w, C) and the clips they came from.
+ * params, the latents (batch, latentFrames, h, w, C), the clips they came from and the optional
+ * per-pixel weights.
  */
 export function decoderLoss(
   params: Params,
@@ -293,9 +326,10 @@ export function decoderLoss(
   latents: np.Array,
   pixels: np.Array,
   weights: AutoencoderLossWeights = DEFAULT_LOSS_WEIGHTS,
+  pixelWeight?: np.Array,
 ): np.Array {
   return withParams(params, (p) =>
-    reconstructionLoss(decoder(p.at('decoder'), cfg, latents), pixels, weights),
+    reconstructionLoss(decoder(p.at('decoder'), cfg, latents), pixels, weights, pixelWeight),
   );
 }
 

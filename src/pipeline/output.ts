@@ -61,7 +61,7 @@ export interface WrittenOutput {
 }
 
 // C2PA signing reads one file and writes another: media go to a hidden temporary name first.
-const SIGNABLE = new Set<OutputFormat>(['mp4', 'gif', 'png', 'spritesheet', 'jpeg']);
+const SIGNABLE = new Set<OutputFormat>(['mp4', 'gif', 'png', 'spritesheet', 'jpeg', 'webp']);
 
 export async function writeOutput(
   video: VideoFrames,

@@ -17,12 +17,16 @@ export const TRAINED_ALGORITHMIC_MEDIA =
 export const GENERATION_ASSERTION = 'org.kinema.generation';
 const PARENT_INGREDIENT_ID = 'kinema.parent';
 
+// What c2pa-node 0.8 signs and reads (checked here): BMFF (MP4, MOV), PNG, JPEG, GIF and WebP
+// (RIFF). Matroska/WebM it refuses ("type is unsupported"), so WebM outputs carry the watermarks only.
 const MIME_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
+  '.mov': 'video/quicktime',
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
   '.gif': 'image/gif',
+  '.webp': 'image/webp',
 };
 
 export class C2paError extends Error {
@@ -47,6 +51,11 @@ export interface ManifestInfo {
 
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** Whether C2PA can sign or read this file type (by extension), e.g. to name it as an ingredient. */
+export function c2paReadable(file: string): boolean {
+  return extname(file).toLowerCase() in MIME_TYPES;
 }
 
 export function mimeTypeOf(file: string): string {

@@ -18,6 +18,7 @@ import { readClip, readImage } from '../pipeline/inputs.ts';
 import { type OperatorSettings, provenanceFor } from '../pipeline/operator.ts';
 import { writeOutput } from '../pipeline/output.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
+import { c2paReadable } from '../provenance/c2pa.ts';
 import { checkPrompt } from '../safety/policy.ts';
 import {
   type GeneratedVideo,
@@ -25,8 +26,6 @@ import {
   type VideoGenerator,
   type VideoJobInput,
 } from './generator.ts';
-
-const SIGNABLE_PARENT = /\.(mp4|png|jpe?g|gif)$/i;
 
 /** Errors meant for the user carry `static userError = true` on their class. */
 function isUserError(err: unknown): err is Error {
@@ -154,7 +153,7 @@ export class PipelineGenerator implements VideoGenerator {
       action: job.kind,
       // C2PA can name the parent as an ingredient only when its format is one C2PA reads.
       derivation:
-        job.sourceVideo && job.kind !== 'create' && SIGNABLE_PARENT.test(job.sourceVideo)
+        job.sourceVideo && job.kind !== 'create' && c2paReadable(job.sourceVideo)
           ? { kind: job.kind === 'extend' ? 'extension' : job.kind, parentFile: job.sourceVideo }
           : undefined,
     });

@@ -47,9 +47,9 @@ export const trainConfigSchema = z.object({
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   /**
-   * Extra DiT loss weight on latent positions that differ from their frame's background (objects);
-   * 0 is a plain mean, under which the DiT learned backdrops and drew no objects. See
-   * `objectLossWeights` in src/diffusion/flow.ts.
+   * Extra loss weight on what differs from its frame's background (objects): on latent positions
+   * for the DiT (0 is a plain mean, under which the DiT learned backdrops and drew no objects), on
+   * pixels for the autoencoder and decoder. See `objectLossWeights` in src/diffusion/flow.ts.
    */
   objectWeight: z.number().min(0).max(100).default(8),
   seed: z.number().int().min(0).default(0),

@@ -24,10 +24,12 @@ import {
   type AutoencoderConfig,
   autoencoderLoss,
   autoencoderParamSpec,
+  DEFAULT_LOSS_WEIGHTS,
   decoderLoss,
   decoderParamSpec,
   encode,
   latentFrameCount,
+  PIXEL_OBJECT_RAMP,
   widenLatentChannels,
 } from '../models/autoencoder.ts';
 import { loadModel, type ModelBundle } from '../models/bundle.ts';
@@ -181,15 +183,35 @@ function clipMaker(config: TrainConfig, preset: ModelPreset): (step: number, sha
   return (step, shape) => shardBatch(reader, { ...source, ...shape }, step, shape.batch);
 }
 
+function pixelWeightShapeOf(shape: BatchShape): number[] {
+  return [shape.batch, shape.frames, shape.height, shape.width, 1];
+}
+
+/** Object-weighted reconstruction: silhouettes are what the oracle (and a viewer) tells classes by. */
+function pixelWeights(config: TrainConfig, pixels: Float32Array, shape: BatchShape): HostTensor {
+  return {
+    data: objectLossWeights(pixels, pixelShapeOf(shape), config.objectWeight, PIXEL_OBJECT_RAMP),
+    shape: pixelWeightShapeOf(shape),
+  };
+}
+
 function autoencoderStage(config: TrainConfig, preset: ModelPreset, bundle?: ModelBundle): Stage {
   const cfg = preset.autoencoder;
   const clips = clipMaker(config, preset);
   return {
     initialParams: () => initParams(autoencoderParamSpec(cfg), config.seed),
-    loss: (params, batch) => autoencoderLoss(params, cfg, batch.pixels!),
-    batchShapes: (shape) => ({ pixels: new ArraySpec(pixelShapeOf(shape)) }),
+    loss: (params, batch) =>
+      autoencoderLoss(params, cfg, batch.pixels!, DEFAULT_LOSS_WEIGHTS, batch.pixelWeight),
+    batchShapes: (shape) => ({
+      pixels: new ArraySpec(pixelShapeOf(shape)),
+      pixelWeight: new ArraySpec(pixelWeightShapeOf(shape)),
+    }),
     async makeBatch(step, shape) {
-      return { pixels: { data: clips(step, shape).pixels, shape: pixelShapeOf(shape) } };
+      const { pixels } = clips(step, shape);
+      return {
+        pixels: { data: pixels, shape: pixelShapeOf(shape) },
+        pixelWeight: pixelWeights(config, pixels, shape),
+      };
     },
     extra: () => ({}),
     // From a shipped model: its trained autoencoder, with any blocks the preset adds as new, and
@@ -250,10 +272,12 @@ async function decoderStage(config: TrainConfig, preset: ModelPreset, bundle?: M
   const encoderFor = encoderSessions(cfg, aeWeights);
   return {
     initialParams: () => initParams(decoderParamSpec(cfg), config.seed),
-    loss: (params, batch) => decoderLoss(params, cfg, batch.latents!, batch.pixels!),
+    loss: (params, batch) =>
+      decoderLoss(params, cfg, batch.latents!, batch.pixels!, DEFAULT_LOSS_WEIGHTS, batch.pixelWeight),
     batchShapes: (shape) => ({
       latents: new ArraySpec(latentShapeOf(cfg, shape)),
       pixels: new ArraySpec(pixelShapeOf(shape)),
+      pixelWeight: new ArraySpec(pixelWeightShapeOf(shape)),
     }),
     async makeBatch(step, shape) {
       const { pixels } = clips(step, shape);
@@ -261,6 +285,7 @@ async function decoderStage(config: TrainConfig, preset: ModelPreset, bundle?: M
       return {
         latents: { data: await encoder.run(pixels), shape: latentShapeOf(cfg, shape) },
         pixels: { data: pixels, shape: pixelShapeOf(shape) },
+        pixelWeight: pixelWeights(config, pixels, shape),
       };
     },
     extra: () => ({}),

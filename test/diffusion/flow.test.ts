@@ -119,6 +119,19 @@ describe('rectified flow', () => {
     assert.ok(objectLossWeights(latents, [1, 1, h, w, c], 0).every((v) => v === 1));
   });
 
+  test('object weights on pixels: a wider border, set by the ramp', () => {
+    // 8×8 pixels in [-1, 1], background 0, one pixel differing by 0.3 in one channel at (4, 4).
+    const [h, w] = [8, 8];
+    const pixels = new Float32Array(h * w * 3);
+    pixels[(4 * w + 4) * 3] = 0.3;
+    const weights = objectLossWeights(pixels, [1, 1, h, w, 3], 8, { from: 0.1, to: 0.5, radius: 2 });
+    // distance 0.3 is halfway up the ramp: 1 + 8 · 0.5, over the 5×5 square around it
+    assert.equal(weights.filter((v) => v === 5).length, 25);
+    assert.equal(weights[2 * w + 2], 5);
+    assert.equal(weights[1 * w + 4], 1);
+    assert.equal(weights.filter((v) => v === 1).length, 64 - 25);
+  });
+
   test('the loss is the weighted mean over positions', () => {
     const params = initParams(ditParamSpec(cfg), 0);
     const host = fixedBatch(4);

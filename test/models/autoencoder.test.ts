@@ -1,20 +1,22 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { init, numpy as np, tree } from '@jax-js/jax';
+import { grad, init, numpy as np, tree } from '@jax-js/jax';
 import {
   autoencoderLoss,
   autoencoderParamSpec,
+  DEFAULT_LOSS_WEIGHTS,
   decode,
   encode,
   latentFrameCount,
   pixelFrameCount,
   psnr,
+  reconstructionLoss,
   widenLatentChannels,
 } from '../../src/models/autoencoder.ts';
 import { PRESETS } from '../../src/models/presets.ts';
 import { initParams } from '../../src/nn/init.ts';
 import { fromHostParams, type HostParams, toHostParams } from '../../src/nn/params.ts';
-import { adamTrainer, assertClose } from '../nn/helpers.ts';
+import { adamTrainer, assertClose, checkGradient } from '../nn/helpers.ts';
 
 before(async () => {
   await init('wasm');
@@ -173,5 +175,40 @@ describe('autoencoder', () => {
     );
     assert.ok(last < first * 0.5, `loss ${first} → ${last}`);
     assert.ok(after > before + 6, `PSNR ${before} → ${after}`);
+  });
+
+  test('object-weighted reconstruction loss: weighted mean over pixels, values and gradients', async () => {
+    // One 4×4 frame, all zeros; the reconstruction is off by 0.5 in every channel of pixel (1, 1).
+    const shape = [1, 1, 4, 4, 3];
+    const weightShape = [1, 1, 4, 4, 1];
+    const truth = new Float32Array(48);
+    const reconstruction = truth.slice();
+    reconstruction.fill(0.5, 15, 18); // pixel (1, 1) = index 5
+    const weight = new Float32Array(16).fill(1);
+    weight[5] = 9; // an object pixel
+    const l2Only = { l1: 0, l2: 1, edges: 0 };
+    const loss = (r: np.Array, w?: Float32Array, lossWeights = l2Only) =>
+      reconstructionLoss(
+        r,
+        np.array(truth, { shape }),
+        lossWeights,
+        w && np.array(w, { shape: weightShape }),
+      );
+    const recon = () => np.array(reconstruction, { shape });
+    // plain: 3 · 0.25 / 48; weighted: Σ w e² / (3 Σ w) = 9 · 0.75 / (3 · 24)
+    assertClose([loss(recon()).item()], [0.015625]);
+    assertClose([loss(recon(), weight).item()], [0.09375]);
+    // uniform weights change nothing, with every term of the default loss
+    assertClose(
+      [loss(recon(), new Float32Array(16).fill(3), DEFAULT_LOSS_WEIGHTS).item()],
+      [loss(recon(), undefined, DEFAULT_LOSS_WEIGHTS).item()],
+    );
+    // ∂/∂r at the object pixel: 2 w e / (3 Σ w) = 0.125 per channel; 0 elsewhere
+    const gradient = (await grad((r: np.Array) => loss(r, weight))(recon()).data()) as Float32Array;
+    assertClose(
+      gradient,
+      Float32Array.from(reconstruction, (v) => (v ? 0.125 : 0)),
+    );
+    await checkGradient((r) => loss(r, weight, DEFAULT_LOSS_WEIGHTS), recon(), { rtol: 1e-3 });
   });
 });

@@ -62,6 +62,19 @@ test('an MP4 and a GIF output carry valid C2PA, both watermarks, and an audit re
           .digest('hex'),
       ]);
     }
+    // A WebP still is signed too (C2PA reads RIFF); WebM is the one format C2PA cannot carry.
+    const still = provenanceFor(settings, {
+      outputId: `video_c${'0'.repeat(23)}`,
+      prompt: 'a red ball',
+      modelId: video.modelId,
+      action: 'generate',
+    }).provenance;
+    const webp = await writeOutput(video, join(home, 'still.webp'), { provenance: still });
+    assert.equal(webp.signed, true);
+    const stillReport = await verifyFile(webp.path, { trustAnchorsPem: still.identity.trustAnchorsPem });
+    assert.equal(stillReport.c2pa.state, 'trusted', stillReport.c2pa.codes.join(', '));
+    const webm = await writeOutput(video, join(home, 'clip.webm'), { provenance: still });
+    assert.equal(webm.signed, false);
     // No temporary files are left next to the outputs.
     assert.deepEqual(
       (await readdir(home)).filter((n) => n.startsWith('.')),

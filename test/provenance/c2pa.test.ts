@@ -58,8 +58,8 @@ test('one flipped byte in the media data makes the manifest invalid', async () =
   assert.ok(report.codes.includes('assertion.bmffHash.mismatch'), report.codes.join());
 });
 
-test('PNG and JPEG sign; an unsigned file reads as absent; WebM is refused clearly', async () => {
-  for (const ext of ['png', 'jpg']) {
+test('PNG, JPEG and WebP sign; an unsigned file reads as absent; WebM is refused clearly', async () => {
+  for (const ext of ['png', 'jpg', 'webp']) {
     const raw = join(dir, `still.${ext}`);
     const signed = join(dir, `still-signed.${ext}`);
     await encodeFrames({ ...clip, frames: 1, pixels: clip.pixels.subarray(0, 64 * 64 * 3) }, raw, [
