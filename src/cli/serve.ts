@@ -3,20 +3,20 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_WEIGHTS } from '../models/bundle.ts';
-import { VideoPipeline } from '../pipeline/generate.ts';
+import { DEFAULT_WEIGHTS, loadModel } from '../models/bundle.ts';
 import { type OperatorSettings, operatorSettingsFromEnv } from '../pipeline/operator.ts';
 import { loadIdentity } from '../provenance/identity.ts';
 import { createApp } from '../server/app.ts';
 import { openBackend } from '../server/backend.ts';
 import { startExpirySweeps } from '../server/expiry.ts';
 import type { VideoGenerator } from '../server/generator.ts';
+import { generatorModels } from '../server/generator.ts';
 import { listen } from '../server/httpServer.ts';
 import { isId } from '../server/ids.ts';
 import { DEFAULT_LIMITS } from '../server/limits.ts';
-import { PipelineGenerator } from '../server/pipelineGenerator.ts';
 import { DEFAULT_TIMING } from '../server/queue/queue.ts';
 import { DataDir } from '../server/storage.ts';
+import { ThreadedGenerator } from '../server/threadedGenerator.ts';
 import { VideoWorker } from '../server/worker.ts';
 
 /** The operator's provenance settings; their state (identity, audit log) lives in the data folder. */
@@ -26,12 +26,13 @@ function operatorFor(dataRoot: string): OperatorSettings {
   return operator;
 }
 
-/** The text-to-video pipeline on the given weights. */
-async function makeGenerator(weights: string, dataRoot: string): Promise<VideoGenerator> {
-  return new PipelineGenerator({
-    pipeline: await VideoPipeline.load(weights),
-    operator: operatorFor(dataRoot),
-  });
+/**
+ * One text-to-video pipeline on the given weights per worker, each in a thread of its own: the
+ * event loop stays free for HTTP and lease renewals, and the workers' jobs run in parallel.
+ */
+function startGenerators(count: number, weights: string, dataRoot: string): Promise<ThreadedGenerator[]> {
+  const operator = operatorFor(dataRoot);
+  return Promise.all(Array.from({ length: count }, () => ThreadedGenerator.start({ weights, operator })));
 }
 
 /** What `GET /v1/videos/{id}/provenance` checks outputs against. */
@@ -96,12 +97,11 @@ function onShutdown(stop: () => Promise<void>): void {
 }
 
 function startWorkers(
-  count: number,
   backend: ReturnType<typeof openBackend>,
   data: DataDir,
-  generator: VideoGenerator,
+  generators: readonly VideoGenerator[],
 ): VideoWorker[] {
-  return Array.from({ length: count }, (_, i) => {
+  return generators.map((generator, i) => {
     const worker = new VideoWorker({
       queue: backend.queue,
       data,
@@ -140,19 +140,19 @@ export function registerServeCommands(program: Command): void {
           'kinema: no API keys yet; create one with `kinema keys create NAME` (or serve with --no-auth)\n',
         );
       }
-      const generator = await makeGenerator(opts.weights, data.root);
+      const generators = await startGenerators(opts.workers, opts.weights, data.root);
       const app = createApp({
         queue: backend.queue,
         data,
         keys: opts.auth ? backend.keys : null,
         idempotency: backend.idempotency,
-        models: generator.models,
+        models: generatorModels((await loadModel(opts.weights)).id),
         limits: DEFAULT_LIMITS,
         rateLimit: opts.rateLimit > 0 ? { requestsPerMinute: opts.rateLimit } : null,
         verification: verificationFor(data.root),
       });
       const server = await listen(app, opts.port, opts.host);
-      const workers = startWorkers(opts.workers, backend, data, generator);
+      const workers = startWorkers(backend, data, generators);
       const stopSweeps = startExpirySweeps(backend.queue, data);
       process.stderr.write(
         `kinema: serving ${server.url} (API ${server.url}/v1, queue ${backend.queue.kind}, ${workers.length} worker(s))\n`,
@@ -161,6 +161,7 @@ export function registerServeCommands(program: Command): void {
         stopSweeps();
         await server.close();
         await Promise.all(workers.map((w) => w.stop(30_000)));
+        await Promise.all(generators.map((g) => g.close()));
         await backend.queue.close();
       });
     });
@@ -179,15 +180,12 @@ export function registerServeCommands(program: Command): void {
       );
       const data = await openData(opts.data);
       const backend = openBackend(opts.queue, data.root);
-      const workers = startWorkers(
-        opts.concurrency,
-        backend,
-        data,
-        await makeGenerator(opts.weights, data.root),
-      );
+      const generators = await startGenerators(opts.concurrency, opts.weights, data.root);
+      const workers = startWorkers(backend, data, generators);
       process.stderr.write(`kinema: ${workers.length} worker(s) on the ${backend.queue.kind} queue\n`);
       onShutdown(async () => {
         await Promise.all(workers.map((w) => w.stop(30_000)));
+        await Promise.all(generators.map((g) => g.close()));
         await backend.queue.close();
       });
     });

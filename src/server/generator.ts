@@ -68,3 +68,23 @@ export class GenerationError extends Error {
     super(message);
   }
 }
+
+/**
+ * The size a model on a `grid`-pixel patch grid samples at for a requested output size: the same
+ * aspect ratio, sides on the grid, the longer one at most `maxNativeSide` (never above it).
+ */
+export function nativeSizeOnGrid(
+  grid: number,
+  maxNativeSide: number,
+  width: number,
+  height: number,
+): { width: number; height: number } {
+  const scale = Math.min(1, maxNativeSide / Math.max(width, height));
+  const fit = (v: number) => Math.max(grid, grid * Math.round((v * scale) / grid));
+  return { width: fit(width), height: fit(height) };
+}
+
+/** The model names a generator on the model `modelId` answers to; the first is the default. */
+export function generatorModels(modelId: string): readonly string[] {
+  return [modelId, 'kinema'];
+}

@@ -23,6 +23,8 @@ import { checkPrompt } from '../safety/policy.ts';
 import {
   type GeneratedVideo,
   GenerationError,
+  generatorModels,
+  nativeSizeOnGrid,
   type VideoGenerator,
   type VideoJobInput,
 } from './generator.ts';
@@ -46,18 +48,15 @@ export interface PipelineGeneratorOptions {
 
 export class PipelineGenerator implements VideoGenerator {
   readonly models: readonly string[];
-  private readonly maxNativeSide: number;
+  readonly maxNativeSide: number;
 
   constructor(private readonly options: PipelineGeneratorOptions) {
-    this.models = [options.pipeline.model.id, 'kinema'];
+    this.models = generatorModels(options.pipeline.model.id);
     this.maxNativeSide = options.maxNativeSide ?? 64;
   }
 
   nativeSize(width: number, height: number) {
-    const grid = sizeMultiple(this.options.pipeline.model);
-    const scale = Math.min(1, this.maxNativeSide / Math.max(width, height));
-    const fit = (v: number) => Math.max(grid, grid * Math.round((v * scale) / grid));
-    return { width: fit(width), height: fit(height) };
+    return nativeSizeOnGrid(sizeMultiple(this.options.pipeline.model), this.maxNativeSide, width, height);
   }
 
   async generate(

@@ -22,12 +22,12 @@ async function bytes(response: Response): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-function clientFlow(name: string, queueUrl: () => string | undefined) {
+function clientFlow(name: string, queueUrl: () => string | undefined, threads: boolean) {
   describe(`openai client against ${name}`, () => {
     let stack: Stack;
     let client: OpenAI;
     before(async () => {
-      stack = await startStack({ queueUrl: queueUrl(), workers: 2 });
+      stack = await startStack({ queueUrl: queueUrl(), workers: 2, threads });
       client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
     });
     after(() => stack.close());
@@ -140,5 +140,6 @@ before(async () => {
 });
 after(() => redis?.stop());
 
-clientFlow('SQLite', () => undefined);
-clientFlow('Redis + BullMQ', () => redis!.url);
+// SQLite as `kinema serve` runs by default: each worker's pipeline in a thread of its own.
+clientFlow('SQLite', () => undefined, true);
+clientFlow('Redis + BullMQ', () => redis!.url, false);

@@ -1,5 +1,6 @@
 // Test stacks: a real API server on 127.0.0.1, a real queue (SQLite file or a redis-server this
-// file starts), real workers running the world generator.
+// file starts), real workers running the text-to-video pipeline on a tiny model (in process, or in threads as
+// `kinema serve` runs it).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -10,12 +11,14 @@ import { DEFAULT_WATERMARK_KEY } from '../../src/provenance/invisibleWatermark.t
 import { createApp } from '../../src/server/app.ts';
 import { openBackend } from '../../src/server/backend.ts';
 import type { AppOptions } from '../../src/server/context.ts';
+import { generatorModels, type VideoGenerator } from '../../src/server/generator.ts';
 import { listen, type RunningServer } from '../../src/server/httpServer.ts';
 import { DEFAULT_LIMITS } from '../../src/server/limits.ts';
 import type { QueueTiming } from '../../src/server/queue/queue.ts';
 import { DataDir } from '../../src/server/storage.ts';
+import { ThreadedGenerator } from '../../src/server/threadedGenerator.ts';
 import { VideoWorker } from '../../src/server/worker.ts';
-import { tinyPipelineGenerator } from './fixtures/generator.ts';
+import { tinyPipelineGenerator, tinyThreadedGenerator } from './fixtures/generator.ts';
 
 export const FAST_TIMING: QueueTiming = {
   leaseMs: 1500,
@@ -91,6 +94,8 @@ export interface StackOptions {
   limits?: Partial<AppOptions['limits']>;
   /** Reuse a data folder (restart tests); it is then left in place on close. */
   dataDir?: string;
+  /** Each worker's generator in a thread of its own, as `kinema serve` runs them. */
+  threads?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -98,14 +103,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const data = new DataDir(dataDir);
   await data.init();
   const backend = openBackend(opts.queueUrl, dataDir, opts.timing ?? FAST_TIMING);
-  const generator = await tinyPipelineGenerator(join(dataDir, 'provenance'));
+  const provenanceHome = join(dataDir, 'provenance');
+  const workerCount = opts.workers ?? 1;
+  const generators: VideoGenerator[] = opts.threads
+    ? await Promise.all(
+        Array.from({ length: workerCount }, (_, i) =>
+          tinyThreadedGenerator(provenanceHome, join(dataDir, `tiny-${i}.safetensors`)),
+        ),
+      )
+    : Array(workerCount).fill(await tinyPipelineGenerator(provenanceHome));
   const { secret } = await backend.keys.create('test');
   const options: AppOptions = {
     queue: backend.queue,
     data,
     keys: opts.auth === false ? null : backend.keys,
     idempotency: backend.idempotency,
-    models: generator.models,
+    models: generatorModels('kinema-tiny-test'),
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     rateLimit: opts.rateLimitPerMinute ? { requestsPerMinute: opts.rateLimitPerMinute } : null,
     verification: {
@@ -114,7 +127,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
   };
   const server = await listen(createApp(options), 0);
-  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => {
+  const workers = generators.map((generator, i) => {
     const worker = new VideoWorker({ queue: backend.queue, data, generator, workerId: `test-${i}` });
     worker.start();
     return worker;
@@ -128,6 +141,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     workers,
     close: async () => {
       await Promise.all(workers.map((w) => w.stop(5000)));
+      await Promise.all(generators.map((g) => (g instanceof ThreadedGenerator ? g.close() : undefined)));
       await server.close();
       await backend.queue.close();
       if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
