@@ -2,7 +2,7 @@
 // against a scene spec with the oracle and print the scores (or the full JSON report).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { PNG } from 'pngjs';
 import { scoreClip } from '../eval/oracle.ts';
 import { roundTripCeiling } from '../eval/reconstruction.ts';
@@ -130,6 +130,8 @@ export function registerEvalCommands(program: Command): void {
     .option('--frames <n>', 'frames per clip', '17')
     .option('--steps <n>', 'sampling steps', String(DEFAULT_SETTINGS.steps))
     .option('--guidance <scale>', 'guidance scale', String(DEFAULT_SETTINGS.guidanceScale))
+    .addOption(new Option('--sampler <name>', 'sampler').choices(['euler', 'heun']).default('euler'))
+    .option('--shift <s>', 'timestep shift of the sampling schedule (default 3, as trained)')
     .option('--caption <style>', 'prompt style: short or detailed', 'detailed')
     .option('--json', 'print the aggregate of each model as one JSON line')
     .action(async (opts) => {
@@ -138,6 +140,8 @@ export function registerEvalCommands(program: Command): void {
       if (!(count >= 1) || !width || !height) throw new EvalInputError('--count and --size must be positive');
       if (opts.caption !== 'short' && opts.caption !== 'detailed')
         throw new EvalInputError('--caption is short or detailed');
+      if (opts.shift !== undefined && !(Number(opts.shift) > 0))
+        throw new EvalInputError(`--shift must be a positive number, got ${opts.shift}`);
       const scored: { id: string; report: SuiteReport }[] = [];
       for (const weights of opts.weights as string[]) {
         const pipeline = await VideoPipeline.load(weights);
@@ -153,6 +157,8 @@ export function registerEvalCommands(program: Command): void {
           fps: 8,
           steps: Number(opts.steps),
           guidanceScale: Number(opts.guidance),
+          sampler: opts.sampler,
+          ...(opts.shift === undefined ? {} : { shift: Number(opts.shift) }),
           captionStyle: opts.caption,
           onClip: (i) => bar.update(i + 1),
         });

@@ -5,6 +5,7 @@
 // into 2^31 seeds, so an overlap is possible in principle but vanishingly rare. The scene spec
 // behind each prompt is what the oracle checks the generated frames against.
 
+import type { SamplerMethod } from '../diffusion/samplers.ts';
 import { Rng } from '../nn/init.ts';
 import type { GenerateRequest, VideoPipeline } from '../pipeline/generate.ts';
 import { curriculumScene } from '../train/curriculum.ts';
@@ -22,6 +23,9 @@ export interface SuiteOptions {
   fps: number;
   steps: number;
   guidanceScale: number;
+  sampler?: SamplerMethod;
+  /** Sampling schedule shift (default: the pipeline's). */
+  shift?: number;
   /** Which caption the prompt is: the detailed one names everything the oracle checks. */
   captionStyle: 'short' | 'detailed';
   onClip?: (index: number, report: ClipReport) => void;
@@ -53,7 +57,8 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
   const settings = {
     steps: opts.steps,
     guidanceScale: opts.guidanceScale,
-    sampler: 'euler' as const,
+    sampler: opts.sampler ?? 'euler',
+    ...(opts.shift === undefined ? {} : { shift: opts.shift }),
     width: opts.width,
     height: opts.height,
     frames: opts.frames,

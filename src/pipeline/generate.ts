@@ -23,6 +23,11 @@ export interface GenerateRequest {
   steps: number;
   guidanceScale: number;
   sampler: SamplerMethod;
+  /**
+   * Timestep shift of the sampling schedule (t' = shift·t / (1 + (shift − 1)·t)): above 1 spends
+   * more of the steps at high noise. Default 3, the shift the models were trained with.
+   */
+  shift?: number;
   width: number;
   height: number;
   /** Pixel frames; rounded to the model's 1 + 2k grid. */
@@ -159,6 +164,7 @@ export class VideoPipeline {
       steps: request.steps,
       method: request.sampler,
       guidanceScale: request.guidanceScale,
+      shift: request.shift,
       conditionLatents,
       conditionMask: frameMaskToValues(conditionFrames, perFrame),
       onProgress: request.onProgress,

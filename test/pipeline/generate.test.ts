@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { probeMedia } from '../../src/media/probe.ts';
-import { loadModel, saveModel, WeightsError } from '../../src/models/bundle.ts';
+import { DEFAULT_WEIGHTS, loadModel, saveModel, WeightsError } from '../../src/models/bundle.ts';
 import { GenerationError, VideoPipeline, validShape } from '../../src/pipeline/generate.ts';
 import { writeOutput } from '../../src/pipeline/output.ts';
 import { tinyModel } from './_tinyModel.ts';
@@ -29,6 +29,16 @@ test('the same seed and settings give identical frames; another seed does not', 
   assert.equal(a.pixels.length, 5 * 16 * 16 * 3);
   assert.deepEqual(a.pixels, b.pixels);
   assert.notDeepEqual(a.pixels, c.pixels);
+  await pipeline.dispose();
+});
+
+test("the schedule's shift defaults to the training shift, 3; another shift walks other times", async () => {
+  // The shipped model: the tiny one's zero-initialised output layer makes every schedule alike.
+  const pipeline = await VideoPipeline.load(DEFAULT_WEIGHTS);
+  const shipped = { ...request, width: 64, height: 64, frames: 5, steps: 2 };
+  const plain = await pipeline.generate(shipped);
+  assert.deepEqual((await pipeline.generate({ ...shipped, shift: 3 })).pixels, plain.pixels);
+  assert.notDeepEqual((await pipeline.generate({ ...shipped, shift: 1 })).pixels, plain.pixels);
   await pipeline.dispose();
 });
 
