@@ -22,12 +22,13 @@ async function bytes(response: Response): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-function clientFlow(name: string, queueUrl: () => string | undefined, threads: boolean) {
+function clientFlow(name: string, queueUrl: () => string | undefined) {
   describe(`openai client against ${name}`, () => {
     let stack: Stack;
     let client: OpenAI;
     before(async () => {
-      stack = await startStack({ queueUrl: queueUrl(), workers: 2, threads });
+      // as `kinema serve` runs them: each worker's pipeline in a thread of its own
+      stack = await startStack({ queueUrl: queueUrl(), workers: 2, threads: true });
       client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
     });
     after(() => stack.close());
@@ -140,6 +141,5 @@ before(async () => {
 });
 after(() => redis?.stop());
 
-// SQLite as `kinema serve` runs by default: each worker's pipeline in a thread of its own.
-clientFlow('SQLite', () => undefined, true);
-clientFlow('Redis + BullMQ', () => redis!.url, false);
+clientFlow('SQLite', () => undefined);
+clientFlow('Redis + BullMQ', () => redis!.url);
