@@ -230,7 +230,7 @@ function charbonnier(difference: np.Array): np.Array {
   return np.sqrt(np.square(difference).add(1e-6));
 }
 
-/** The same slices of x along `axis` for every axis given: [start, end) there, whole elsewhere. */
+/** x cut to [start, end) along `axis`, whole along the other axes. */
 function sliceAlong(x: np.Array, axis: number, start: number, end: number): np.Array {
   return x.slice(...(x.shape.map((_, a) => (a === axis ? [start, end] : [])) as [number, number][]));
 }
