@@ -9,11 +9,13 @@ import { trainTokenizer } from '../../src/models/text.ts';
 import { initParams } from '../../src/nn/init.ts';
 import { toHostParams } from '../../src/nn/params.ts';
 
+export const TINY_MODEL_ID = 'kinema-tiny-test';
+
 export async function tinyModel(seed = 0): Promise<ModelBundle> {
   await ensureJax();
   const preset = getPreset('tiny');
   return {
-    id: 'kinema-tiny-test',
+    id: TINY_MODEL_ID,
     preset,
     autoencoder: await toHostParams(initParams(autoencoderParamSpec(preset.autoencoder), seed)),
     dit: await toHostParams(initParams(ditParamSpec(preset.dit), seed + 1)),

@@ -1,6 +1,6 @@
 // Test stacks: a real API server on 127.0.0.1, a real queue (SQLite file or a redis-server this
-// file starts), real workers running the text-to-video pipeline on a tiny model (in process, or in threads as
-// `kinema serve` runs it).
+// file starts), real workers running the text-to-video pipeline on a tiny model (in process, or
+// in threads as `kinema serve` runs it).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -18,6 +18,7 @@ import type { QueueTiming } from '../../src/server/queue/queue.ts';
 import { DataDir } from '../../src/server/storage.ts';
 import { ThreadedGenerator } from '../../src/server/threadedGenerator.ts';
 import { VideoWorker } from '../../src/server/worker.ts';
+import { TINY_MODEL_ID } from '../pipeline/_tinyModel.ts';
 import { tinyPipelineGenerator, tinyThreadedGenerator } from './fixtures/generator.ts';
 
 export const FAST_TIMING: QueueTiming = {
@@ -118,7 +119,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     data,
     keys: opts.auth === false ? null : backend.keys,
     idempotency: backend.idempotency,
-    models: generatorModels('kinema-tiny-test'),
+    models: generatorModels(TINY_MODEL_ID),
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     rateLimit: opts.rateLimitPerMinute ? { requestsPerMinute: opts.rateLimitPerMinute } : null,
     verification: {
