@@ -100,8 +100,8 @@ export class ThreadedGenerator implements VideoGenerator {
     onProgress: (fraction: number) => void,
     signal: AbortSignal,
   ): Promise<GeneratedVideo> {
-    signal.throwIfAborted();
     const thread = await this.liveThread();
+    signal.throwIfAborted(); // also while a restarted thread was loading its model
     const id = this.nextId++;
     const result = new Promise<GeneratedVideo>((resolve, reject) => {
       this.jobs.set(id, { resolve, reject, onProgress });
