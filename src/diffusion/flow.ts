@@ -144,8 +144,7 @@ export function objectLossWeights(
     const base = frame * positions * channels;
     for (let c = 0; c < channels; c++) {
       for (let i = 0; i < positions; i++) column[i] = values[base + i * channels + c]!;
-      column.sort();
-      median[c] = column[positions >> 1]!;
+      median[c] = selectInPlace(column, positions >> 1);
     }
     for (let i = 0; i < positions; i++) {
       let squared = 0;
@@ -168,6 +167,34 @@ export function objectLossWeights(
       }
   }
   return weights;
+}
+
+/**
+ * The k-th smallest value of `values` (what sorting would put at index k), found by quickselect in
+ * linear time on average; reorders `values`. A full sort of every channel of every frame cost
+ * ~130 ms per batch of 8 clips of 64×64×17 pixels, a tenth of a decoder training step.
+ */
+function selectInPlace(values: Float32Array, k: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  while (low < high) {
+    const pivot = values[(low + high) >> 1]!;
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = t;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else break;
+  }
+  return values[k]!;
 }
 
 /** Standard normal values. */
