@@ -5,7 +5,8 @@
 // Prints one JSON object per line. Numbers are noisy on a shared 2-core machine: compare ratios
 // measured in the same run (e.g. `speedup_vs_baseline`), and CPU ms next to wall ms.
 // KINEMA_BENCH_JAXJS=1 also times the jax-js executor on the real steps (opt-in: minutes, and the
-// DiT step may exceed wasm's 4 GiB memory, DESIGN.md §5).
+// DiT step may exceed wasm's 4 GiB memory, DESIGN.md §5). KINEMA_BENCH_REAL_BATCH sets the real
+// steps' batch (default: the small preset's 8; 2 fits jax-js's memory, so both executors run it).
 // KINEMA_BENCH_ENGINE=a,b runs only these sections: peak, transformer (training step, state I/O,
 // inference), rss, real, convergence (all when unset). `convergence` trains the tiny preset's
 // autoencoder and DiT on world clips for KINEMA_BENCH_STEPS steps (default 300) on both executors;
@@ -240,7 +241,7 @@ if (wants('rss')) {
 // trainer runs it, against a baseline in the same run (no pattern fusion, ORT's memory pattern and
 // spinning threads: the engine before the speed work), and against the jax-js executor.
 const preset = getPreset('small');
-const REAL_BATCH = preset.training.batch;
+const REAL_BATCH = Number(process.env.KINEMA_BENCH_REAL_BATCH ?? preset.training.batch);
 
 /** Median wall and CPU ms of `fns`, run interleaved so load changes hit all of them alike. */
 async function interleaved(
@@ -341,6 +342,7 @@ async function realStep(
   const gflops = flops / fast.wall / 1e6;
   report({
     name,
+    batch: REAL_BATCH,
     params: nParams,
     equations: graph.equations,
     export_ms: Math.round(exportMs),

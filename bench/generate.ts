@@ -1,8 +1,9 @@
-// Generation benchmark: a 4-second clip at default settings (24 Euler steps, guidance 4, 8 fps →
-// 33 frames) at 64×64 and 128×128 in Node (onnxruntime-node), and the 64×64 clip in headless
-// Chromium (onnxruntime-web, wasm) as a ratio to Node. Uses the shipped weights when
-// weights/kinema.safetensors exists, else a randomly initialised model of `--preset` (default
-// tiny; `--preset small` has the shipped model's size, so its timings stand in for it).
+// Generation benchmark: a 4-second clip at the default settings (DEFAULT_SETTINGS: 12 Euler
+// steps, guidance 1.5, 8 fps → 33 frames) at 64×64 and 128×128 in Node (onnxruntime-node), and
+// the 64×64 clip in headless Chromium (onnxruntime-web, wasm) as a ratio to Node. Uses the
+// shipped weights when weights/kinema.safetensors exists, else a randomly initialised model of
+// `--preset` (default tiny; `--preset small` has the shipped model's size, so its timings stand
+// in for it).
 // Fraction of peak: DiT FLOPs (src/models/presets.ts) over the measured ORT MatMul peak.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

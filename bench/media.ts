@@ -125,20 +125,26 @@ try {
       display: `${(await probeMedia(ours)).displayWidth}px`,
     });
 
-    // The very command decodeVideo runs (same args builder), from a shell to /dev/null.
+    // The very command decodeVideo runs (same args builder), from a shell to /dev/null, and the
+    // same with its frames read through a pipe (`| cat`), as decodeVideo must read them.
     const decodeArgv = decodeArgs(await probeMedia(ours));
-    const [decodeOurs, probeOnly, decodeDirect] = (await interleavedMs([
+    const decodeCommand = `${quote(ffmpeg)} -hide_banner -nostdin ${decodeArgv.map(quote).join(' ')}`;
+    const [decodeOurs, probeOnly, probeFfmpeg, decodeDirect, decodePiped] = (await interleavedMs([
       () => decodeVideo(ours),
       () => probeMedia(ours),
-      () => shell(`${quote(ffmpeg)} -hide_banner -nostdin ${decodeArgv.map(quote).join(' ')} > /dev/null`),
-    ])) as [number, number, number];
+      () => probeMedia(ours, { readIndex: false }),
+      () => shell(`${decodeCommand} > /dev/null`),
+      () => shell(`${decodeCommand} | cat > /dev/null`),
+    ])) as [number, number, number, number, number];
     report({
       name: `media.decode.mp4.${size}`,
       frames,
       fps: +((frames * 1000) / decodeOurs).toFixed(1),
       directFps: +((frames * 1000) / decodeDirect).toFixed(1),
       ratio: +(decodeDirect / decodeOurs).toFixed(3),
+      ratioVsPipedShell: +(decodePiped / decodeOurs).toFixed(3),
       probeMs: +probeOnly.toFixed(1),
+      probeFfmpegMs: +probeFfmpeg.toFixed(1),
       ratioWithoutProbe: +(decodeDirect / (decodeOurs - probeOnly)).toFixed(3),
     });
   }

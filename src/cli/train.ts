@@ -64,6 +64,11 @@ export function registerTrainCommands(program: Command): void {
       'DiT: extra loss weight on latents that differ from the background (objects; default 8, 0: plain mean)',
       Number.parseFloat,
     )
+    .option(
+      '--terminal-fraction <p>',
+      'DiT: share of samples trained at almost pure noise, where only the caption decides the clip (default 0.25)',
+      Number.parseFloat,
+    )
     .option('--checkpoint-every <n>', 'steps between checkpoints', int)
     .option('--seed <n>', 'run seed', int)
     .option('--json', 'print one JSON line per logged step instead of a progress bar', false)
@@ -82,6 +87,7 @@ export function registerTrainCommands(program: Command): void {
         buckets: opts.buckets,
         lr: opts.lr,
         objectWeight: opts.objectWeight,
+        terminalFraction: opts.terminalFraction,
         warmupSteps: opts.warmup,
         seed: opts.seed,
         checkpointEvery: opts.checkpointEvery,

@@ -87,8 +87,9 @@ export function distance(a: readonly number[], b: readonly number[]): number {
 
 /**
  * Background layout: mean colour of each cell of a 3x3 grid over background pixels (mask 0),
- * (9, 3); NaN for a cell with no background pixel. A solid colour, a vertical gradient or sky
- * over sea all differ here, while the camera's small pans barely move the cell means.
+ * `colors` (9, 3), NaN for a cell with no background pixel, and how many background pixels each
+ * cell has, `pixels` (9). A solid colour, a vertical gradient or sky over sea all differ here,
+ * while the camera's small pans barely move the cell means.
  */
 export function backgroundGrid(
   f: FloatFrame,
@@ -96,7 +97,7 @@ export function backgroundGrid(
   height: number,
   mask: Uint8Array,
   gain = 1,
-): Float64Array {
+): { colors: Float64Array; pixels: Float64Array } {
   const sum = new Float64Array(27);
   const cnt = new Float64Array(9);
   for (let y = 0; y < height; y++) {
@@ -113,5 +114,5 @@ export function backgroundGrid(
   }
   for (let g = 0; g < 9; g++)
     for (let c = 0; c < 3; c++) sum[3 * g + c] = cnt[g]! ? (gain * sum[3 * g + c]!) / cnt[g]! : Number.NaN;
-  return sum;
+  return { colors: sum, pixels: cnt };
 }

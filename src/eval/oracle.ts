@@ -420,8 +420,11 @@ function relationScore(ref: TrackResult, judged: TrackResult, scene: Scene, side
  * reference, averaged over frames. The clip's brightness is normalised by its per-frame gain
  * relative to its own median, so a uniformly wrong level (grey for white) counts here while
  * frame-to-frame flicker is left to the flicker score. Palette colours are >= 60 levels apart:
- * full marks to a mean RGB distance of 15, none from 45.
+ * full marks to a mean RGB distance of 15, none from 45. A cell where the judged frame has no
+ * background left (all of it unlike the scene's background colours) counts as a full miss.
  */
+const BACKGROUND_MISS = 45;
+
 function backgroundScore(R: Measured, J: Measured, gain: readonly number[]): number {
   const { width, height } = R.shape;
   const mid = median(gain);
@@ -431,15 +434,23 @@ function backgroundScore(R: Measured, J: Measured, gain: readonly number[]): num
     const rg = backgroundGrid(R.frames[f]!, width, height, R.objectMask[f]!);
     const jg = backgroundGrid(J.frames[f]!, width, height, J.objectMask[f]!, mid);
     for (let c = 0; c < 9; c++) {
-      const d = Math.hypot(
-        rg[3 * c]! - jg[3 * c]!,
-        rg[3 * c + 1]! - jg[3 * c + 1]!,
-        rg[3 * c + 2]! - jg[3 * c + 2]!,
+      if (Number.isNaN(rg.colors[3 * c]!)) continue; // the scene itself shows no background here
+      // Pixels far from every background colour count as object; where the judged frame has
+      // (almost) none left in a cell that shows background, its background is another colour.
+      if (jg.pixels[c]! < 0.25 * rg.pixels[c]!) {
+        dists.push(BACKGROUND_MISS);
+        continue;
+      }
+      dists.push(
+        Math.hypot(
+          rg.colors[3 * c]! - jg.colors[3 * c]!,
+          rg.colors[3 * c + 1]! - jg.colors[3 * c + 1]!,
+          rg.colors[3 * c + 2]! - jg.colors[3 * c + 2]!,
+        ),
       );
-      if (!Number.isNaN(d)) dists.push(d);
     }
   }
-  return dists.length ? ramp(mean(dists), 15, 45) : 1;
+  return dists.length ? ramp(mean(dists), 15, BACKGROUND_MISS) : 1;
 }
 
 /**

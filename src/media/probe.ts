@@ -1,6 +1,10 @@
 // Probe a media file: container, codec, size, frame rate, duration and exact frame count.
-// One ffmpeg run that copies the video stream to the null muxer: it reads every packet without
-// decoding, so the frame count is exact and a cut-off file fails here rather than mid-decode.
+// MP4/MOV/WebM/MKV files that read cleanly are probed from their own index in process
+// (container-index.ts). Everything else — GIF, AVI, images, and any file that does not read
+// cleanly — takes one ffmpeg run that copies the video stream to the null muxer: it reads every
+// packet without decoding, so the frame count is exact and a cut-off file fails here rather
+// than mid-decode, with a typed error from ffmpeg's own messages.
+import { readContainerIndex } from './container-index.ts';
 import { MediaLimitError, NotMediaError } from './errors.ts';
 import { ffmpegPath } from './ffmpeg-binary.ts';
 import { classifyFfmpegFailure } from './ffmpeg-failure.ts';
@@ -43,6 +47,8 @@ export interface ProbeOptions {
   limits?: Partial<MediaLimits>;
   /** Accept a file whose extension names another format than its content. */
   allowExtensionMismatch?: boolean;
+  /** Read MP4/MOV/WebM/MKV indexes in process when they read cleanly (default true); false: always ffmpeg. */
+  readIndex?: boolean;
 }
 
 /** The ffmpeg input arguments for a checked file: demuxer forced, only local files readable. */
@@ -87,10 +93,14 @@ export function parseProbeStderr(stderr: string): StreamHeader | undefined {
   const duration = /Duration: (\d+):(\d+):([\d.]+)/.exec(inputSection);
   const frameLines = [...stderr.matchAll(/frame=\s*(\d+)/g)];
   const tag = /^\s+comment\s*: kinema:source-size=(\d+)x(\d+)\s*$/im.exec(inputSection);
+  // A phone's portrait video is stored landscape with a rotation; ffmpeg turns the frames when it
+  // decodes them, so the frames come out with width and height swapped.
+  const rotation = /displaymatrix: rotation of (-?[\d.]+) degrees/.exec(inputSection);
+  const turned = rotation !== null && Math.abs(Number(rotation[1])) % 180 === 90;
   return {
     codec: stream[1]!,
-    width: Number(size[1]),
-    height: Number(size[2]),
+    width: Number(size[turned ? 2 : 1]),
+    height: Number(size[turned ? 1 : 2]),
     fps: fps ? Number(fps[1]) * (fps[2] === 'k' ? 1000 : 1) : undefined,
     durationS: duration
       ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])
@@ -120,22 +130,9 @@ export function pictureSize(
 export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
   const limits = parseLimits(options.limits);
   const input = await checkInput(file, { limits, allowExtensionMismatch: options.allowExtensionMismatch });
-  const stderr = await runFfmpeg({
-    binary: ffmpegPath(options.ffmpeg),
-    args: [...inputArgs(file, input.format, limits), '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
-    timeoutMs: limits.timeoutMs,
-    inputFile: file,
-  }).catch((err: unknown) => {
-    if (err instanceof Error && /matches no streams/.test(err.message)) {
-      throw new NotMediaError('has no video or image stream', file);
-    }
-    throw err;
-  });
-  // ffmpeg exits 0 on a cut-off file after copying what it could; its messages still say so.
-  const damage = classifyFfmpegFailure(stderr, file);
-  if (damage) throw damage;
-  const header = parseProbeStderr(stderr);
-  if (!header || header.frames === 0) throw new NotMediaError('has no decodable video frames', file);
+  const indexed =
+    options.readIndex === false ? undefined : await indexHeader(file, input.format, input.bytes);
+  const header = indexed ?? (await ffmpegHeader(file, input.format, limits, options));
   const isImage = IMAGE_FORMATS.has(input.format);
   const fps = isImage ? undefined : header.fps;
   const durationS = isImage ? 0 : (header.durationS ?? (fps ? header.frames / fps : 0));
@@ -151,6 +148,45 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     durationS,
     isImage,
   };
+}
+
+/** The container's own index, when it reads cleanly (see container-index.ts). */
+async function indexHeader(
+  file: string,
+  format: MediaFormat,
+  bytes: number,
+): Promise<StreamHeader | undefined> {
+  const index = await readContainerIndex(file, format, bytes);
+  if (!index) return undefined;
+  const { comment, ...header } = index;
+  const tag = /^kinema:source-size=(\d+)x(\d+)$/.exec(comment?.trim() ?? '');
+  return { ...header, ...(tag ? { tagged: { width: Number(tag[1]), height: Number(tag[2]) } } : {}) };
+}
+
+/** One ffmpeg pass that copies every packet of the video stream to the null muxer. */
+async function ffmpegHeader(
+  file: string,
+  format: MediaFormat,
+  limits: MediaLimits,
+  options: ProbeOptions,
+): Promise<StreamHeader> {
+  const stderr = await runFfmpeg({
+    binary: ffmpegPath(options.ffmpeg),
+    args: [...inputArgs(file, format, limits), '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
+    timeoutMs: limits.timeoutMs,
+    inputFile: file,
+  }).catch((err: unknown) => {
+    if (err instanceof Error && /matches no streams/.test(err.message)) {
+      throw new NotMediaError('has no video or image stream', file);
+    }
+    throw err;
+  });
+  // ffmpeg exits 0 on a cut-off file after copying what it could; its messages still say so.
+  const damage = classifyFfmpegFailure(stderr, file);
+  if (damage) throw damage;
+  const header = parseProbeStderr(stderr);
+  if (!header || header.frames === 0) throw new NotMediaError('has no decodable video frames', file);
+  return header;
 }
 
 /** Throws a MediaLimitError when a probed file exceeds `limits`. */

@@ -661,6 +661,7 @@ function checkSameRun(path: string, saved: Partial<TrainConfig>, now: TrainConfi
     'fps',
     'seed',
     'captionDropout',
+    'terminalFraction',
   ] as const;
   const changed = keys.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
   if (JSON.stringify(saved.data) !== JSON.stringify(now.data)) changed.push('data' as never);

@@ -176,6 +176,15 @@ describe('oracle on a clip that does not match its spec', () => {
     assertOnly(judge(asked, render(shown)), 'color');
   });
 
+  it('a background of another colour scores no background (not full marks for lack of evidence)', () => {
+    const shown = base({ background: { kind: 'solid', color: 'blue' }, objects: [ball()] });
+    const asked = base({ background: { kind: 'solid', color: 'green' }, objects: [ball()] });
+    const report = judge(asked, render(shown));
+    assert.ok((report.scores.background ?? 1) <= 0.05, `background = ${report.scores.background}`);
+    // and the right background still gets full marks
+    assert.ok((judge(shown, render(shown)).scores.background ?? 0) >= 0.99);
+  });
+
   it('wrong direction lowers direction only', () => {
     const shown = base({ objects: [ball({ start: { x: 0.5, y: 0.5 } })] });
     const asked = base({

@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { nominalRate } from '../../src/media/container-index.ts';
 import { decodeVideo, openVideo, outputSize } from '../../src/media/decode.ts';
 import { encodeVideo } from '../../src/media/encode-video.ts';
 import { frameAt } from '../../src/media/frames.ts';
 import { probeMedia } from '../../src/media/probe.ts';
 import { psnr } from '../../src/media/psnr.ts';
-import { renderTestSource, tempFolder } from './fixtures.ts';
+import { renderTestSource, runFfmpegCli, tempFolder, worldLikeClip } from './fixtures.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -37,6 +38,72 @@ test('probe reports container, codec, size, rate, duration and exact frame count
     ['h264', 320, 240, 15, 30, false],
   );
   assert.ok(Math.abs(info.durationS - 2) < 0.02);
+});
+
+test('the in-process index probe and the ffmpeg probe agree (MOV, MP4, WebM, odd rates, size tags)', async () => {
+  const files = [source];
+  for (const [name, fps, format] of [
+    ['ntsc.mp4', 29.97, 'mp4'],
+    ['small.webm', 12, 'webm'],
+  ] as const) {
+    const file = join(dir, name);
+    await encodeVideo(worldLikeClip(48, 32, 20, fps), file, { format });
+    files.push(file);
+  }
+  for (const file of files) {
+    const fast = await probeMedia(file);
+    const slow = await probeMedia(file, { readIndex: false });
+    // ffmpeg prints durations to 1/100 s; the index has them exactly
+    assert.ok(
+      Math.abs(fast.durationS - slow.durationS) <= 0.01,
+      `${file}: ${fast.durationS} vs ${slow.durationS}`,
+    );
+    assert.deepEqual({ ...fast, durationS: 0 }, { ...slow, durationS: 0 }, file);
+  }
+});
+
+test('frame rates measured from millisecond timestamps snap to the nominal rate', () => {
+  assert.deepEqual(
+    [12.002, 29.97, 30.01, 59.9401, 23.976, 24.3, 7.5].map(nominalRate),
+    [12, 29.97, 30, 59.94, 23.976, 24.3, 7.5],
+  );
+});
+
+test('a rotated (portrait phone) video probes and decodes upright with both probes', async () => {
+  const rotated = join(dir, 'portrait.mp4');
+  await runFfmpegCli([
+    '-v',
+    'error',
+    '-i',
+    source,
+    '-c',
+    'copy',
+    '-metadata:s:v:0',
+    'rotate=90',
+    '-y',
+    rotated,
+  ]);
+  for (const readIndex of [true, false]) {
+    const info = await probeMedia(rotated, { readIndex });
+    assert.deepEqual([info.width, info.height], [240, 320], `readIndex ${readIndex}`);
+    const video = await decodeVideo(rotated, { readIndex });
+    assert.deepEqual([video.width, video.height, video.frames], [240, 320, 30]);
+    // upright, not squashed: the landscape frame turned a quarter, so its first row is the
+    // source's first or last column
+    const first = frameAt(video, 0);
+    const plain = frameAt(await decodeVideo(source), 0);
+    const column = (x: number) => Array.from({ length: 240 }, (_, y) => plain[(y * 320 + x) * 3]!);
+    const row = Array.from({ length: 240 }, (_, x) => first[x * 3]!);
+    const closeTo = (a: number[], b: number[]) =>
+      a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length < 8;
+    assert.ok(
+      closeTo(row, column(0)) ||
+        closeTo(row, column(319)) ||
+        closeTo(row, column(0).reverse()) ||
+        closeTo(row, column(319).reverse()),
+      'first row of the turned frame is a column of the source',
+    );
+  }
 });
 
 test('decode resizes with centre crop (default) or letterbox, and resamples fps', async () => {

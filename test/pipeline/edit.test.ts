@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { scoreClip } from '../../src/eval/oracle.ts';
+import { DEFAULT_WEIGHTS } from '../../src/models/bundle.ts';
 import { EditError, editVideo } from '../../src/pipeline/edit.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
+import { DEFAULT_SETTINGS } from '../../src/pipeline/settings.ts';
+import { parsePrompt } from '../../src/world/prompt.ts';
+import { renderClip } from '../../src/world/render.ts';
 import { gradientClip, settings } from './_clips.ts';
 import { tinyModel } from './_tinyModel.ts';
 
@@ -44,4 +49,38 @@ test('strength outside 0..1 is refused', async () => {
     () => editVideo(pipeline, { ...settings, video: gradientClip(3), strength: 1.5 }),
     (e: unknown) => e instanceof EditError && /from 0 .* to 1/.test(e.message),
   );
+});
+
+test('the shipped model: an edit at strength 1 follows the new prompt by the oracle; at 0 it keeps the old one', async () => {
+  const shipped = await VideoPipeline.load(DEFAULT_WEIGHTS);
+  const shape = { width: 64, height: 64, frames: 17, fps: 8 };
+  const before = 'a big red square on a plain blue background';
+  const after = 'a big yellow square on a plain green background';
+  const specBefore = parsePrompt(before, { ...shape, seed: 1 });
+  const specAfter = parsePrompt(after, { ...shape, seed: 1 });
+  const video = { ...shape, pixels: renderClip(specBefore, 1).pixels };
+  // colour of the square and of the background, judged against each prompt's scene
+  const follows = (pixels: Uint8Array, spec: typeof specBefore) => {
+    const { color, background } = scoreClip(spec, pixels, { seed: 1 }).scores;
+    return ((color ?? 0) + (background ?? 0)) / 2;
+  };
+  for (const [strength, seed] of [
+    [1, 1],
+    [1, 2],
+    [0, 1],
+  ] as const) {
+    const edited = await editVideo(shipped, {
+      ...DEFAULT_SETTINGS,
+      ...shape,
+      prompt: after,
+      seed,
+      video,
+      strength,
+    });
+    const [toAfter, toBefore] = [follows(edited.pixels, specAfter), follows(edited.pixels, specBefore)];
+    if (strength === 1)
+      assert.ok(toAfter >= 0.75 && toBefore <= 0.25, `strength 1, seed ${seed}: ${toAfter} vs ${toBefore}`);
+    else assert.ok(toBefore >= 0.99 && toAfter <= 0.5, `strength 0: ${toBefore} vs ${toAfter}`);
+  }
+  await shipped.dispose();
 });
