@@ -17,7 +17,6 @@ import {
   layerNorm,
   linear,
   mlp,
-  modulate,
   type RotaryTables,
   selfAttention,
   silu,
@@ -54,6 +53,13 @@ export interface DitConfig {
    * needs to put a moving object where "starts on the left, moves right" puts it by then.
    */
   timePositions?: number;
+  /**
+   * Frequencies of clip-time features added to the adaLN conditioning of each frame (absent or 0:
+   * none): every frame then gets its own shift, scale and gate, so "where the object is by now"
+   * can scale each token's place features directly. Added as token features (timePositions) the
+   * same time signal went unused: at pure noise the trained model drew every frame alike.
+   */
+  frameConditioning?: number;
   /** The caption encoder, trained jointly; its parameters live under `text.`. */
   text: TextEncoderConfig;
 }
@@ -82,6 +88,7 @@ export function ditParamSpec(cfg: DitConfig): ParamSpec {
   // Zero-initialised: a model trained without frame positions starts exactly where it was.
   if (cfg.framePositions) addLinear('framePosition', 4 * cfg.framePositions, d, zeros);
   if (cfg.timePositions) addLinear('timePosition', 2 * cfg.timePositions, d, zeros);
+  if (cfg.frameConditioning) addLinear('frameConditioning', 2 * cfg.frameConditioning, d, zeros);
   addLinear('timestep.fc1', timestepFeatures, d, normal(0.02));
   addLinear('timestep.fc2', d, d, normal(0.02));
   addLinear('captionPooled', textWidth, d);
@@ -218,23 +225,34 @@ export function framePositionFeatures(grid: [number, number, number], count: num
 const NATIVE_LATENT_FRAME_SPAN = 8;
 
 /**
- * When each token is, as sin/cos of τ = its frame in the patch grid / 8 at frequencies k·π/2
- * (k = 1..count): with 1×2×2 patches τ runs 0..1 over the native 17-frame clip (9 latent frames)
- * and keeps counting in longer ones,
- * so a frame's features say how long after the start it is, at any duration. Host array
- * (tokens, 2·count) in (frame, row, column) token order.
+ * When each latent frame is, as sin/cos of τ = its index in the patch grid / 8 at frequencies
+ * k·π/2 (k = 1..count): with 1×2×2 patches τ runs 0..1 over the native 17-frame clip (9 latent
+ * frames) and keeps counting in longer ones, so a frame's features say how long after the start
+ * it is, at any duration. Host array (frames, 2·count).
  */
+export function frameTimeFeatures(frames: number, count: number): Float32Array {
+  const width = 2 * count;
+  const features = new Float32Array(frames * width);
+  for (let frame = 0; frame < frames; frame++) {
+    const tau = frame / NATIVE_LATENT_FRAME_SPAN;
+    for (let k = 1; k <= count; k++) {
+      const frequency = (k * Math.PI) / 2;
+      features.set([Math.sin(frequency * tau), Math.cos(frequency * tau)], frame * width + (k - 1) * 2);
+    }
+  }
+  return features;
+}
+
+/** frameTimeFeatures repeated for every token of each frame: host array (tokens, 2·count). */
 export function timePositionFeatures(grid: [number, number, number], count: number): Float32Array {
   const [gf, gh, gw] = grid;
   const width = 2 * count;
   const perFrame = gh * gw;
+  const byFrame = frameTimeFeatures(gf, count);
   const features = new Float32Array(gf * perFrame * width);
   for (let token = 0; token < gf * perFrame; token++) {
-    const tau = Math.floor(token / perFrame) / NATIVE_LATENT_FRAME_SPAN;
-    for (let k = 1; k <= count; k++) {
-      const frequency = (k * Math.PI) / 2;
-      features.set([Math.sin(frequency * tau), Math.cos(frequency * tau)], token * width + (k - 1) * 2);
-    }
+    const frame = Math.floor(token / perFrame);
+    features.set(byFrame.subarray(frame * width, (frame + 1) * width), token * width);
   }
   return features;
 }
@@ -271,6 +289,27 @@ function conditioningVector(p: ParamReader, cfg: DitConfig, timestep: np.Array, 
 // Transformer block and final layer
 
 /**
+ * The modulations act per group of tokens: one group (the whole clip) or one per frame with
+ * frame conditioning. (batch, tokens, d) with (batch, groups, d) → (batch, tokens, d).
+ */
+function modulateGroups(x: np.Array, shift: np.Array, scale: np.Array): np.Array {
+  const [batch, tokens, d] = x.shape;
+  const groups = shift.shape[1]!;
+  const grouped = x.reshape([batch, groups, tokens / groups, d]); // (batch, groups, tokens/groups, d)
+  const out = grouped
+    .mul(scale.reshape([batch, groups, 1, d]).add(1))
+    .add(shift.reshape([batch, groups, 1, d])); // (batch, groups, tokens/groups, d)
+  return out.reshape([batch, tokens, d]);
+}
+
+function gateGroups(x: np.Array, gate: np.Array): np.Array {
+  const [batch, tokens, d] = x.shape;
+  const groups = gate.shape[1]!;
+  const gated = x.reshape([batch, groups, tokens / groups, d]).mul(gate.reshape([batch, groups, 1, d]));
+  return gated.reshape([batch, tokens, d]); // (batch, tokens, d)
+}
+
+/**
  * adaLN-zero block: x + gate·SelfAttention(modulated norm(x)) (rotary positions),
  * x + CrossAttention(norm(x), caption), x + gate·MLP(modulated norm(x)).
  */
@@ -278,17 +317,16 @@ function ditBlock(
   p: ParamReader,
   cfg: DitConfig,
   x: np.Array, // (batch, tokens, d)
-  conditioning: np.Array, // (batch, d), already through SiLU
+  conditioning: np.Array, // (batch, groups, d), already through SiLU; groups = 1 or frames
   context: np.Array, // (batch, length, d)
   contextMask: np.Array, // (batch, length)
   rotary: RotaryTables,
 ): np.Array {
-  const [batch, , d] = x.shape;
-  const modulation = linear(p.at('adaLN'), conditioning); // (batch, 6d)
-  const [shiftAttn, scaleAttn, gateAttn, shiftMlp, scaleMlp, gateMlp] = np.split(modulation, 6, -1); // each (batch, d)
-  const attnIn = modulate(layerNorm(x.ref), shiftAttn, scaleAttn); // (batch, tokens, d)
+  const modulation = linear(p.at('adaLN'), conditioning); // (batch, groups, 6d)
+  const [shiftAttn, scaleAttn, gateAttn, shiftMlp, scaleMlp, gateMlp] = np.split(modulation, 6, -1); // each (batch, groups, d)
+  const attnIn = modulateGroups(layerNorm(x.ref), shiftAttn, scaleAttn); // (batch, tokens, d)
   const attnOut = selfAttention(p.at('attn'), attnIn, cfg.heads, { rotary }); // (batch, tokens, d)
-  x = x.ref.add(attnOut.mul(gateAttn.reshape([batch, 1, d]))); // (batch, tokens, d)
+  x = x.ref.add(gateGroups(attnOut, gateAttn)); // (batch, tokens, d)
   const crossOut = crossAttention(
     p.at('cross'),
     layerNorm(x.ref, p.at('crossNorm')),
@@ -297,14 +335,14 @@ function ditBlock(
     cfg.heads,
   );
   x = x.ref.add(crossOut); // (batch, tokens, d)
-  const mlpOut = mlp(p.at('mlp'), modulate(layerNorm(x.ref), shiftMlp, scaleMlp)); // (batch, tokens, d)
-  return x.add(mlpOut.mul(gateMlp.reshape([batch, 1, d]))); // (batch, tokens, d)
+  const mlpOut = mlp(p.at('mlp'), modulateGroups(layerNorm(x.ref), shiftMlp, scaleMlp)); // (batch, tokens, d)
+  return x.add(gateGroups(mlpOut, gateMlp)); // (batch, tokens, d)
 }
 
 /** Modulated norm, then a linear map to each patch's velocity values: (batch, tokens, pf·ph·pw·C). */
 function finalLayer(p: ParamReader, x: np.Array, conditioning: np.Array): np.Array {
-  const [shift, scale] = np.split(linear(p.at('adaLN'), conditioning), 2, -1); // each (batch, d)
-  return linear(p.at('linear'), modulate(layerNorm(x), shift, scale)); // (batch, tokens, pf·ph·pw·C)
+  const [shift, scale] = np.split(linear(p.at('adaLN'), conditioning), 2, -1); // each (batch, groups, d)
+  return linear(p.at('linear'), modulateGroups(layerNorm(x), shift, scale)); // (batch, tokens, pf·ph·pw·C)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,7 +360,19 @@ export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array
   const encoded = textEncoder(p.at('text'), cfg.text, captionIds, captionMask); // tokens (batch, length, textWidth)
   const text = applyCaptionDropout(p, encoded, captionKeep);
   const context = linear(p.at('captionTokens'), text.tokens); // (batch, length, d)
-  const conditioning = silu(conditioningVector(p, cfg, timestep, text.pooled)); // (batch, d)
+  const clipConditioning = conditioningVector(p, cfg, timestep, text.pooled).reshape([batch, 1, cfg.width]); // (batch, 1, d)
+  const conditioning = silu(
+    cfg.frameConditioning
+      ? clipConditioning.add(
+          linear(
+            p.at('frameConditioning'),
+            np
+              .array(frameTimeFeatures(grid[0], cfg.frameConditioning))
+              .reshape([1, grid[0], 2 * cfg.frameConditioning]),
+          ),
+        ) // (batch, frames, d)
+      : clipConditioning,
+  ); // (batch, groups, d)
 
   // Input channels: noisy latents, clean conditioning latents where given, and the flag itself.
   const flag = conditionMask.reshape([batch, frames, 1, 1, 1]); // (batch, frames, 1, 1, 1)

@@ -49,6 +49,10 @@ export const PRESETS = {
       mlpRatio: 2,
       timestepFeatures: 32,
       ropeTheta: 100,
+      // the small preset's position and time pathways, so the executor tests cover them
+      framePositions: 2,
+      timePositions: 2,
+      frameConditioning: 2,
       text: { ...TEXT_BASE, width: 32, depth: 1, heads: 2, mlpRatio: 2 },
     },
     training: { width: 16, height: 16, frames: 5, batch: 4 },
@@ -82,6 +86,7 @@ export const PRESETS = {
       ropeTheta: 100,
       framePositions: 4,
       timePositions: 4,
+      frameConditioning: 4,
       text: { ...TEXT_BASE, width: 128, depth: 2, heads: 4 },
     },
     training: { width: 64, height: 64, frames: 17, batch: 8 },

@@ -18,7 +18,13 @@ before(async () => {
   await init('wasm');
 });
 
-const cfg: DitConfig = PRESETS.tiny.dit;
+// The tiny preset without its absolute place/time pathways: the tests below add each one alone.
+const cfg: DitConfig = {
+  ...PRESETS.tiny.dit,
+  framePositions: undefined,
+  timePositions: undefined,
+  frameConditioning: undefined,
+};
 
 function randomValues(rng: Rng, count: number): Float32Array {
   return Float32Array.from({ length: count }, () => rng.normal());
@@ -168,6 +174,21 @@ describe('DiT', () => {
     assert.ok((await secondVsFourth(cfg, liveParams(7))) < 1e-5);
     assert.ok((await secondVsFourth(timed, liveParams(7, timed))) > 1e-3);
     await assertNoOpAtZero('timePosition', 4, timed);
+  });
+
+  test('frame conditioning: each frame gets its own modulation, and it starts as a no-op', async () => {
+    const framed: DitConfig = { ...cfg, frameConditioning: 2 };
+    const secondVsFourth = async (config: DitConfig, params: Params) => {
+      const out = await uniformOutput(config, params, [5, 4, 4]);
+      const frame = 4 * 4 * cfg.latentChannels;
+      return Math.abs(out[frame]! - out[3 * frame]!);
+    };
+    assert.ok((await secondVsFourth(cfg, liveParams(7))) < 1e-5);
+    assert.ok((await secondVsFourth(framed, liveParams(7, framed))) > 1e-3);
+    await assertNoOpAtZero('frameConditioning', 4, framed);
+    // a still image is one frame: one group, as without frame conditioning
+    const still = await uniformOutput(framed, liveParams(7, framed), [1, 4, 4]);
+    assert.equal(still.length, 4 * 4 * cfg.latentChannels);
   });
 
   test('presets: registry, parameter counts and training FLOPs', () => {
