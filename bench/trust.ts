@@ -10,6 +10,9 @@
 // shapes) written the same way; PSNR cost of the invisible watermark alone (at the model's size;
 // the stored file repeats each pixel k x k, which leaves PSNR unchanged).
 // KINEMA_BENCH_TRUST_N (default 100) clips per attack; KINEMA_BENCH_TRUST_SIZES (default "64,128").
+// KINEMA_BENCH_TRUST_SHARD="k/m" runs only the clips whose index is k mod m (the same clips, seeds
+// and output ids as the whole run), so m processes can share a run on a busy machine; the sums of
+// their counts are the whole run's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +28,17 @@ import { report } from './_report.ts';
 
 const N = Number(process.env.KINEMA_BENCH_TRUST_N ?? 100);
 const SIZES = (process.env.KINEMA_BENCH_TRUST_SIZES ?? '64,128').split(',').map(Number);
+const [SHARD, SHARDS] = (process.env.KINEMA_BENCH_TRUST_SHARD ?? '0/1').split('/').map(Number) as [
+  number,
+  number,
+];
+if (!(Number.isInteger(SHARD) && Number.isInteger(SHARDS) && SHARD >= 0 && SHARD < SHARDS)) {
+  throw new Error(
+    `KINEMA_BENCH_TRUST_SHARD must be k/m with 0 <= k < m, got ${process.env.KINEMA_BENCH_TRUST_SHARD}`,
+  );
+}
+/** This shard's clip indices below N. */
+const INDICES = Array.from({ length: N }, (_, i) => i).filter((i) => i % SHARDS === SHARD);
 const FRAMES = 17;
 const H264 = ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'];
 const ATTACKS: Record<string, { args: string[]; ext: string }> = {
@@ -51,10 +65,10 @@ for (const size of SIZES) {
   const counts = Object.fromEntries(
     ['none', ...Object.keys(ATTACKS)].map((a) => [
       a,
-      { detected: 0, wrongPayload: 0, legacy: 0, detectMs: 0 },
+      { detected: 0, wrongPayload: 0, legacy: 0, detectMs: 0, missed: [] as number[] },
     ]),
   );
-  for (let i = 0; i < N; i++) {
+  for (const i of INDICES) {
     const clip = worldClip(10_000 + i, size, FRAMES);
     const outputId = `bench-trust-${size}-${i}`;
     const payload = watermarkPayloadFor(outputId);
@@ -77,7 +91,10 @@ for (const size of SIZES) {
       const c = counts[attack]!;
       c.detectMs += performance.now() - t0;
       if (found.found && found.payload === payload) c.detected++;
-      else if (found.found) c.wrongPayload++;
+      else {
+        c.missed.push(i);
+        if (found.found) c.wrongPayload++;
+      }
       if (found.codeword === 'legacy') c.legacy++;
     }
   }
@@ -85,21 +102,24 @@ for (const size of SIZES) {
   report({
     name: 'trust.invisible_watermark.psnr',
     size,
-    clips: N,
-    meanPsnrDb: +(psnrs.reduce((s, p) => s + p, 0) / N).toFixed(2),
+    clips: INDICES.length,
+    shard: `${SHARD}/${SHARDS}`,
+    meanPsnrDb: +(psnrs.reduce((s, p) => s + p, 0) / psnrs.length).toFixed(2),
     minPsnrDb: +psnrs[0]!.toFixed(2),
-    medianPsnrDb: +psnrs[Math.floor(N / 2)]!.toFixed(2),
+    medianPsnrDb: +psnrs[Math.floor(psnrs.length / 2)]!.toFixed(2),
   });
   for (const [attack, c] of Object.entries(counts)) {
     report({
       name: `trust.invisible_watermark.${attack}`,
       size,
-      clips: N,
+      clips: INDICES.length,
+      shard: `${SHARD}/${SHARDS}`,
       detected: c.detected,
-      detectionRate: c.detected / N,
+      detectionRate: c.detected / INDICES.length,
       wrongPayload: c.wrongPayload,
       legacyCodeword: c.legacy,
-      meanDetectMs: Math.round(c.detectMs / N),
+      meanDetectMs: Math.round(c.detectMs / INDICES.length),
+      missedClips: c.missed,
     });
   }
 
@@ -108,16 +128,17 @@ for (const size of SIZES) {
     ['synthetic', (i: number) => syntheticClip(100_000 + i, size, FRAMES)],
   ] as const) {
     let falsePositives = 0;
-    for (let i = 0; i < N; i++) {
+    for (const i of INDICES) {
       const file = await writeKinemaMp4(make(i), 'unmarked.mp4');
       if (detectWatermark(await decodeVideo(file)).found) falsePositives++;
     }
     report({
       name: `trust.invisible_watermark.unmarked_${source}`,
       size,
-      clips: N,
+      clips: INDICES.length,
+      shard: `${SHARD}/${SHARDS}`,
       falsePositives,
-      falsePositiveRate: falsePositives / N,
+      falsePositiveRate: falsePositives / INDICES.length,
     });
   }
 }

@@ -6,6 +6,7 @@ import { type Command, Option } from 'commander';
 import { PNG } from 'pngjs';
 import { scoreClip } from '../eval/oracle.ts';
 import { roundTripCeiling } from '../eval/reconstruction.ts';
+import { captionSensitivity, DEFAULT_SENSITIVITY } from '../eval/sensitivity.ts';
 import { runSuite, type SuiteReport } from '../eval/suite.ts';
 import { DEFAULT_WEIGHTS, loadModel, WeightsError } from '../models/bundle.ts';
 import type { ModelPreset } from '../models/presets.ts';
@@ -169,6 +170,47 @@ export function registerEvalCommands(program: Command): void {
         scored.push({ id: pipeline.model.id, report });
       }
       if (!opts.json) process.stdout.write(suiteTable(scored));
+    });
+  evalCmd
+    .command('sensitivity')
+    .description(
+      'Does the DiT use a caption word? x0 error at high noise with one attribute changed in the caption, over the true caption (1 = ignored).',
+    )
+    .option('--weights <files...>', 'model weights; several are measured on the same prompts', [
+      DEFAULT_WEIGHTS,
+    ])
+    .option('--count <n>', 'number of held-out level-0 prompts', String(DEFAULT_SENSITIVITY.count))
+    .option(
+      '--times <list>',
+      'noise levels (1 = pure noise), comma-separated',
+      DEFAULT_SENSITIVITY.times.join(','),
+    )
+    .option('--json', 'print each model as one JSON line')
+    .action(async (opts) => {
+      const count = Number(opts.count);
+      const times = String(opts.times).split(',').map(Number);
+      if (!(count >= 1)) throw new EvalInputError('--count must be positive');
+      if (!times.every((t) => t > 0 && t <= 1))
+        throw new EvalInputError(`--times must be in (0, 1], got ${opts.times}`);
+      for (const weights of opts.weights as string[]) {
+        const pipeline = await VideoPipeline.load(weights);
+        const report = await captionSensitivity(pipeline, { ...DEFAULT_SENSITIVITY, count, times });
+        await pipeline.dispose();
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ id: pipeline.model.id, weights, ...report })}\n`);
+          continue;
+        }
+        process.stdout.write(
+          `${pipeline.model.id}: error with the attribute changed ÷ with the true caption\n`,
+        );
+        for (const [attribute, byTime] of Object.entries(report.ratios)) {
+          const cells = Object.entries(byTime).map(
+            ([t, r]) => `t=${t}: ${r === null ? 'n/a' : r.toFixed(3)}`,
+          );
+          const n = report.prompts[attribute as keyof typeof report.prompts];
+          process.stdout.write(`  ${attribute.padEnd(10)} ${cells.join('  ')}  (${n} prompts)\n`);
+        }
+      }
     });
 }
 

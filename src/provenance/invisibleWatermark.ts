@@ -7,9 +7,10 @@
 // weakened and a cropped copy and raises the strength for the few clips that fail (see
 // embedWatermark).
 //
-// Detection, per candidate scale: undo the scale, high-pass each frame, fold all frames onto one
-// tile (summing every tile position of every frame: a 17-frame clip gives 17 looks), and correlate
-// the fold with each bit's pattern at all 4096 cyclic shifts via FFT (a crop only shifts the tile).
+// Detection, per candidate scale: undo the scale, subtract an edge-preserving host estimate from
+// each frame, fold all frames onto one tile (summing every tile position of every frame: a
+// 17-frame clip gives 17 looks), and correlate the fold with each bit's pattern at all 4096 cyclic
+// shifts via FFT (a crop only shifts the tile).
 // At each shift the signs are the bits; a shift counts only if they form a valid codeword (marker +
 // check bits), after trying to flip the least reliable bits, so the codeword itself is the sync.
 // Kinema's files store small clips upscaled (encode-video.ts); the media decoder undoes that while
@@ -72,11 +73,24 @@ const STORED_UPSCALES = [2, 4];
 /** Original short sides the scale search prefers (Kinema's model sizes). */
 const LIKELY_SHORT_SIDE = { min: 48, max: 160 };
 /**
- * Box radius of the detector's host estimate, and the clip on what remains (grey levels): the
- * clip keeps strong edges (objects, the visible label) from drowning the faint pattern. Measured
- * on 64x64 world clips: radius 3 / clip 3 reads fewer bits wrong than 4 / 6 or 8 / 6.
+ * The host estimate the fold subtracts (shared by the embedder's read-out and the detector): the
+ * mean of the pixels within HOST_RADIUS whose luma is within HOST_RANGE of the centre pixel (a
+ * sigma filter), then a clip on what remains (grey levels). A plain box mean smeared every hard
+ * edge of pixel-style scenes (4-px blocks, bands) over 3 pixels on each side, where the residual
+ * hit the clip and outweighed the pattern: the informed embedder could not make up for it even at
+ * its strongest (both 64x64 misses of bench/trust.ts, 26.9 dB). The sigma filter leaves a step
+ * between two flat areas out of the estimate, so the residual there is the pattern; on smooth
+ * hosts it is the box mean. The range keeps most of the pattern's own swing (a few grey levels
+ * times the bit weights) inside: on 20 64x64 world clips, 20 instead of 12 cost 0.2 dB mean and
+ * 2 dB min PSNR for the same detections. Through the stored MP4 (13 clips of 64x64) the
+ * detector's bit reliability rose from 0.90 to 0.96 after crf 30 and from 0.87 to 0.93 after a
+ * 10 % crop. bench/trust.ts, 100 clips of 64x64 per attack, box → sigma filter: found fresh
+ * 98 → 100, crf 30 97 → 100, half size 97 → 100, 10 % crop 93 → 100, GIF 100 → 100; mark PSNR
+ * mean 30.7 → 34.4 dB, min 26.4 → 28.7 (the self-check raises the strength less often).
+ * Radius 3 / clip 3 were chosen with the box (they read fewer bits wrong than 4 / 6 or 8 / 6).
  */
-const HIGH_PASS_RADIUS = 3;
+const HOST_RADIUS = 3;
+const HOST_RANGE = 12;
 const DETAIL_CLIP = 3;
 /**
  * Informed embedding: rounds, the margin each bit should reach (in units of what a plain bit
@@ -440,8 +454,9 @@ function strongestShifts(energy: Float64Array, count: number): number[] {
 }
 
 /**
- * Sum of high-passed luma over all frames, folded onto one tile (mean per tile position), after
- * undoing `scale`: block means on `blocks` when given (see blockGrids), else a bilinear resize.
+ * Sum of luma minus its host estimate (hostResidual) over all frames, folded onto one tile (mean
+ * per tile position), after undoing `scale`: block means on `blocks` when given (see blockGrids),
+ * else a bilinear resize.
  */
 function foldFrames(video: RgbFrames, scale: number, blocks: BlockGrid | null): Float64Array | null {
   const height = blocks ? Math.floor((video.height - blocks.top) / scale) : Math.round(video.height / scale);
@@ -453,7 +468,7 @@ function foldFrames(video: RgbFrames, scale: number, blocks: BlockGrid | null): 
     let luma = frameLuma(video, f);
     if (blocks) luma = blockMeans(luma, video.width, scale, blocks, height, width);
     else if (scale !== 1) luma = resizeBilinear(luma, video.height, video.width, height, width);
-    const detail = highPass(luma, height, width, HIGH_PASS_RADIUS);
+    const detail = hostResidual(luma, height, width);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const t = (y % TILE) * TILE + (x % TILE);
@@ -564,23 +579,32 @@ export function resizeBilinear(
   return out;
 }
 
-/** Image minus its box blur of the given radius (edges clamped): removes the host's low band. */
-function highPass(src: Float32Array, h: number, w: number, radius: number): Float64Array {
-  const rows = new Float64Array(h * w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let d = -radius; d <= radius; d++) s += src[y * w + Math.min(w - 1, Math.max(0, x + d))]!;
-      rows[y * w + x] = s;
-    }
-  }
+/**
+ * Each pixel minus its host estimate: the mean of the in-frame pixels of its (2 HOST_RADIUS + 1)²
+ * window whose luma is within HOST_RANGE of its own (see HOST_RANGE for why not a box mean).
+ */
+function hostResidual(src: Float32Array, h: number, w: number): Float64Array {
   const out = new Float64Array(h * w);
-  const area = (2 * radius + 1) ** 2;
   for (let y = 0; y < h; y++) {
+    const y0 = Math.max(0, y - HOST_RADIUS);
+    const y1 = Math.min(h - 1, y + HOST_RADIUS);
     for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let d = -radius; d <= radius; d++) s += rows[Math.min(h - 1, Math.max(0, y + d)) * w + x]!;
-      out[y * w + x] = src[y * w + x]! - s / area;
+      const x0 = Math.max(0, x - HOST_RADIUS);
+      const x1 = Math.min(w - 1, x + HOST_RADIUS);
+      const centre = src[y * w + x]!;
+      let sum = 0;
+      let count = 0;
+      for (let yy = y0; yy <= y1; yy++) {
+        for (let i = yy * w + x0, end = yy * w + x1; i <= end; i++) {
+          const v = src[i]!;
+          if (Math.abs(v - centre) <= HOST_RANGE) {
+            sum += v;
+            count++;
+          }
+        }
+      }
+      // The centre pixel is always in its own range, so count >= 1.
+      out[y * w + x] = centre - sum / count;
     }
   }
   return out;
