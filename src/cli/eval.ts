@@ -134,6 +134,7 @@ export function registerEvalCommands(program: Command): void {
     .addOption(new Option('--sampler <name>', 'sampler').choices(['euler', 'heun']).default('euler'))
     .option('--shift <s>', 'timestep shift of the sampling schedule (default 3, as trained)')
     .option('--caption <style>', 'prompt style: short or detailed', 'detailed')
+    .option('--factorized', 'sample the first frame as a still, then the clip from it')
     .option('--json', 'print the aggregate of each model as one JSON line')
     .action(async (opts) => {
       const [width, height] = String(opts.size).split('x').map(Number);
@@ -161,6 +162,7 @@ export function registerEvalCommands(program: Command): void {
           sampler: opts.sampler,
           ...(opts.shift === undefined ? {} : { shift: Number(opts.shift) }),
           captionStyle: opts.caption,
+          factorized: Boolean(opts.factorized),
           onClip: (i) => bar.update(i + 1),
         });
         bar.finish();

@@ -18,6 +18,16 @@ function parseBuckets(value: string) {
   });
 }
 
+/** "0.4,0.1,0.1" → shares of first-frame, prefix and first-and-last conditioning. */
+function conditioningShares(value: string) {
+  const shares = value.split(',').map((v) => Number(v.trim()));
+  if (shares.length !== 3 || shares.some((v) => !Number.isFinite(v))) {
+    throw new InvalidArgumentError(`"${value}" is not three numbers FIRST,PREFIX,ENDS`);
+  }
+  const [firstFrame, prefix, firstAndLast] = shares as [number, number, number];
+  return { firstFrame, prefix, firstAndLast };
+}
+
 export function registerTrainCommands(program: Command): void {
   program
     .command('train')
@@ -69,6 +79,11 @@ export function registerTrainCommands(program: Command): void {
       'DiT: share of samples trained at almost pure noise, where only the caption decides the clip (default 0.25)',
       Number.parseFloat,
     )
+    .option(
+      '--conditioning <first,prefix,ends>',
+      'DiT: shares of samples that see their first latent frame, a prefix, or the first and last clean (default 0.1,0.05,0.05)',
+      conditioningShares,
+    )
     .option('--checkpoint-every <n>', 'steps between checkpoints', int)
     .option('--seed <n>', 'run seed', int)
     .option('--json', 'print one JSON line per logged step instead of a progress bar', false)
@@ -88,6 +103,7 @@ export function registerTrainCommands(program: Command): void {
         lr: opts.lr,
         objectWeight: opts.objectWeight,
         terminalFraction: opts.terminalFraction,
+        conditioning: opts.conditioning,
         warmupSteps: opts.warmup,
         seed: opts.seed,
         checkpointEvery: opts.checkpointEvery,

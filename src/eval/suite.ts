@@ -26,6 +26,8 @@ export interface SuiteOptions {
   sampler?: SamplerMethod;
   /** Sampling schedule shift (default: the pipeline's). */
   shift?: number;
+  /** Factorised sampling: the first frame as a still, then the clip from it. */
+  factorized?: boolean;
   /** Which caption the prompt is: the detailed one names everything the oracle checks. */
   captionStyle: 'short' | 'detailed';
   onClip?: (index: number, report: ClipReport) => void;
@@ -59,6 +61,7 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
     guidanceScale: opts.guidanceScale,
     sampler: opts.sampler ?? 'euler',
     ...(opts.shift === undefined ? {} : { shift: opts.shift }),
+    ...(opts.factorized ? { factorized: true } : {}),
     width: opts.width,
     height: opts.height,
     frames: opts.frames,

@@ -39,6 +39,12 @@ export interface GenerateRequest {
   conditionLatentMask?: Float32Array;
   /** Start time of the flow in (0, 1]: below 1, the sampler starts from `conditionPixels` noised to t (SDEdit). */
   startTime?: number;
+  /**
+   * Factorised text-to-video (as in Emu Video): first sample the first frame as a still image,
+   * then the clip conditioned on it, so the motion is drawn from a known start instead of
+   * from noise. Applies to plain text-to-video only (no conditioning frames, start time 1).
+   */
+  factorized?: boolean;
   onProgress?: (percent: number) => void;
 }
 
@@ -123,32 +129,63 @@ export class VideoPipeline {
       ? tokenizeBatch(tokenizer, [request.negativePrompt], tokenizer.maxLength)
       : undefined;
 
+    const startTime = request.startTime ?? 1;
+    if (!(startTime > 0 && startTime <= 1))
+      throw new GenerationError(`start time must be in (0, 1], got ${startTime}`);
+    const factorized =
+      request.factorized === true &&
+      shape[0] > 1 &&
+      !request.conditionPixels &&
+      !request.conditionLatentMask &&
+      startTime === 1;
+    const guided =
+      (session: DenoiserSession, conditionLatents: Float32Array, conditionMask: Float32Array) =>
+      (latents: Float32Array, t: number, conditional: boolean) => {
+        const useNegative = !conditional && negative;
+        const ids = conditional ? caption : (negative ?? caption);
+        return session.run({
+          latents,
+          timestep: Float32Array.of(t),
+          captionIds: ids.ids,
+          captionMask: ids.mask,
+          captionKeep: Float32Array.of(conditional || useNegative ? 1 : 0),
+          conditionLatents,
+          conditionMask,
+        });
+      };
+    const rng = new Rng(request.seed);
+    // A still is 1/F of the clip's tokens: its share of the progress bar.
+    const stillShare = factorized ? 1 / shape[0] : 0;
+
     // Conditioning: encode the given pixels once; the mask says which latent frames are kept.
     let conditionLatents: Float32Array = new Float32Array(count);
     const conditionFrames = request.conditionLatentMask ?? new Float32Array(shape[0]);
     if (request.conditionPixels)
       conditionLatents = await this.encodePixels(request.conditionPixels, width, height, frames);
+    if (factorized) {
+      // The first latent frame is a still on its own (the causal autoencoder encodes frame 0
+      // alone), so the DiT's image mode samples it; the clip then starts from it.
+      const stillShape: LatentShape = [1, shape[1], shape[2], shape[3]];
+      const stillNoise = new Float32Array(perFrame);
+      for (let i = 0; i < perFrame; i++) stillNoise[i] = rng.normal();
+      const still = await sample({
+        noise: stillNoise,
+        denoise: guided(await this.denoiser(stillShape), new Float32Array(perFrame), new Float32Array(1)),
+        steps: request.steps,
+        method: request.sampler,
+        guidanceScale: request.guidanceScale,
+        shift: request.shift,
+        conditionLatents: new Float32Array(perFrame),
+        conditionMask: new Float32Array(perFrame),
+        onProgress: (p) => request.onProgress?.(p * stillShare),
+      });
+      conditionLatents.set(still, 0);
+      conditionFrames[0] = 1;
+    }
 
-    const rng = new Rng(request.seed);
     const noise = new Float32Array(count);
     for (let i = 0; i < count; i++) noise[i] = rng.normal();
-    const startTime = request.startTime ?? 1;
-    if (!(startTime > 0 && startTime <= 1))
-      throw new GenerationError(`start time must be in (0, 1], got ${startTime}`);
-
-    const denoise = (latents: Float32Array, t: number, conditional: boolean) => {
-      const useNegative = !conditional && negative;
-      const ids = conditional ? caption : (negative ?? caption);
-      return denoiser.run({
-        latents,
-        timestep: Float32Array.of(t),
-        captionIds: ids.ids,
-        captionMask: ids.mask,
-        captionKeep: Float32Array.of(conditional || useNegative ? 1 : 0),
-        conditionLatents,
-        conditionMask: conditionFrames,
-      });
-    };
+    const denoise = guided(denoiser, conditionLatents, conditionFrames);
     // SDEdit: the path starts at x_s = (1 − s)·x0 + s·noise instead of pure noise, and the sampler
     // walks the schedule rescaled to [0, s], so `steps` always means the steps actually taken.
     let start: Float32Array = noise;
@@ -167,7 +204,7 @@ export class VideoPipeline {
       shift: request.shift,
       conditionLatents,
       conditionMask: frameMaskToValues(conditionFrames, perFrame),
-      onProgress: request.onProgress,
+      onProgress: (p) => request.onProgress?.(stillShare * 100 + p * (1 - stillShare)),
       startTime,
     });
     const pixels = await this.decodeLatents(latents, shape);

@@ -1,5 +1,6 @@
 // The configuration of a training run: validated once here, trusted everywhere after.
 import { z } from 'zod';
+import { DEFAULT_CONDITIONING } from '../diffusion/flow.ts';
 import { PRESETS } from '../models/presets.ts';
 
 const presetNames = Object.keys(PRESETS) as [keyof typeof PRESETS, ...(keyof typeof PRESETS)[]];
@@ -44,6 +45,20 @@ export const trainConfigSchema = z.object({
   timestepShift: z.number().min(1).max(10).default(3),
   /** Share of samples trained at almost pure noise, where only the caption can decide the clip. */
   terminalFraction: z.number().min(0).max(1).default(0.25),
+  /**
+   * Shares of DiT samples that see some latent frames clean (src/diffusion/flow.ts
+   * `sampleConditionMask`): the first (image-to-video, and the second stage of factorised
+   * text-to-video), a prefix (extension), first and last (connect, loops). The rest are plain
+   * text-to-video.
+   */
+  conditioning: z
+    .object({
+      firstFrame: z.number().min(0).max(1),
+      prefix: z.number().min(0).max(1),
+      firstAndLast: z.number().min(0).max(1),
+    })
+    .refine((c) => c.firstFrame + c.prefix + c.firstAndLast <= 1, 'the shares add up to more than 1')
+    .default(DEFAULT_CONDITIONING),
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   /**

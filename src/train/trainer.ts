@@ -9,6 +9,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { numpy as np } from '@jax-js/jax';
 import {
+  DEFAULT_CONDITIONING,
   ditLoss,
   objectLossWeights,
   sampleCaptionKeep,
@@ -378,7 +379,7 @@ export function ditBatchShapes(
 export function ditBatch(
   config: Pick<
     TrainConfig,
-    'seed' | 'timestepShift' | 'terminalFraction' | 'captionDropout' | 'objectWeight'
+    'seed' | 'timestepShift' | 'terminalFraction' | 'captionDropout' | 'objectWeight' | 'conditioning'
   >,
   aeCfg: AutoencoderConfig,
   tokenizer: Tokenizer,
@@ -406,7 +407,10 @@ export function ditBatch(
     captionIds: { data: captions.ids, shape: [batch, length] },
     captionMask: { data: captions.mask, shape: [batch, length] },
     captionKeep: { data: sampleCaptionKeep(rng, batch, config.captionDropout), shape: [batch] },
-    conditionMask: { data: sampleConditionMask(rng, batch, latentFrames), shape: [batch, latentFrames] },
+    conditionMask: {
+      data: sampleConditionMask(rng, batch, latentFrames, config.conditioning),
+      shape: [batch, latentFrames],
+    },
     lossWeight: {
       data: objectLossWeights(latents, latentShape, config.objectWeight),
       shape: [...latentShape.slice(0, 4), 1],
@@ -662,8 +666,11 @@ function checkSameRun(path: string, saved: Partial<TrainConfig>, now: TrainConfi
     'seed',
     'captionDropout',
     'terminalFraction',
+    'conditioning',
   ] as const;
-  const changed = keys.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  // Runs saved before `conditioning` was an option trained with the default shares.
+  const before: Partial<TrainConfig> = { conditioning: DEFAULT_CONDITIONING, ...saved };
+  const changed = keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
   if (JSON.stringify(saved.data) !== JSON.stringify(now.data)) changed.push('data' as never);
   if (changed.length > 0) {
     throw new TrainingError(

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { jit, numpy as np, tree } from '@jax-js/jax';
-import { ditLoss, type FlowBatch } from '../../src/diffusion/flow.ts';
+import { DEFAULT_CONDITIONING, ditLoss, type FlowBatch } from '../../src/diffusion/flow.ts';
 import type { ArraySpec } from '../../src/engine/export.ts';
 import type { HostTensor } from '../../src/engine/session.ts';
 import { makeTrainStep, OrtTrainStep } from '../../src/engine/trainStep.ts';
@@ -68,6 +68,7 @@ async function ditBatches(): Promise<{
     terminalFraction: 0.25,
     captionDropout: 0.1,
     objectWeight: 4,
+    conditioning: DEFAULT_CONDITIONING,
   };
   const make = async (step: number): Promise<Record<string, HostTensor>> => {
     const clips = worldBatch(source, step, batch);

@@ -42,6 +42,27 @@ test("the schedule's shift defaults to the training shift, 3; another shift walk
   await pipeline.dispose();
 });
 
+test('factorised sampling starts the clip from the still the same prompt and seed give as an image', async () => {
+  const pipeline = await VideoPipeline.load(DEFAULT_WEIGHTS);
+  const shipped = { ...request, width: 64, height: 64, steps: 2 };
+  const still = await pipeline.generate({ ...shipped, frames: 1 });
+  const clip = await pipeline.generate({ ...shipped, factorized: true });
+  const frame = 64 * 64 * 3;
+  // The causal decoder makes frame 0 from the first latent frame alone: the still, kept clean.
+  const first = clip.pixels.subarray(0, frame);
+  let worst = 0;
+  for (let i = 0; i < frame; i++) worst = Math.max(worst, Math.abs(first[i]! - still.pixels[i]!));
+  assert.ok(worst <= 2, `first frame differs from the still by up to ${worst}`);
+  // Later frames are sampled, not copies of the first.
+  assert.notDeepEqual(clip.pixels.subarray(4 * frame), first);
+  // A one-frame request has nothing to factorise: the same still either way.
+  assert.deepEqual(
+    (await pipeline.generate({ ...shipped, frames: 1, factorized: true })).pixels,
+    still.pixels,
+  );
+  await pipeline.dispose();
+});
+
 test('unknown prompt words are reported, and sizes off the grid are refused with the nearest valid one', async () => {
   const pipeline = VideoPipeline.fromModel(await tinyModel());
   const video = await pipeline.generate({ ...request, prompt: 'a red zeppelin moves to the right' });

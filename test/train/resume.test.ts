@@ -79,6 +79,27 @@ test('a resumed run refuses a checkpoint of the other stage or other settings', 
     );
     const otherSeed = parseTrainConfig({ stage: 'autoencoder', preset: 'tiny', steps: 4, out: dir, seed: 9 });
     await assert.rejects(() => Trainer.create(otherSeed, { resume: true }), /trained with different seed/);
+    // The run trained with the default conditioning shares; other shares make another run.
+    const otherShares = parseTrainConfig({
+      stage: 'autoencoder',
+      preset: 'tiny',
+      steps: 4,
+      out: dir,
+      seed: 3,
+      conditioning: { firstFrame: 0.5, prefix: 0, firstAndLast: 0 },
+    });
+    await assert.rejects(
+      () => Trainer.create(otherShares, { resume: true }),
+      /trained with different conditioning/,
+    );
+    assert.throws(
+      () =>
+        parseTrainConfig({
+          ...otherShares,
+          conditioning: { firstFrame: 0.6, prefix: 0.3, firstAndLast: 0.2 },
+        }),
+      /invalid training option "conditioning": the shares add up to more than 1/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
