@@ -13,15 +13,21 @@ import { exportOnnx } from '../pipeline/exportOnnx.ts';
 import { extendVideo } from '../pipeline/extend.ts';
 import { type GeneratedVideo, VideoPipeline, validShape } from '../pipeline/generate.ts';
 import { imageToVideo } from '../pipeline/imageToVideo.ts';
-import { readClip, readImage, sizeForInput } from '../pipeline/inputs.ts';
+import { readClip, readImage, screenInput, sizeForInput } from '../pipeline/inputs.ts';
 import { loopVideo } from '../pipeline/loop.ts';
-import { LOCAL_IDENTITY_NOTICE, operatorSettingsFromEnv, provenanceFor } from '../pipeline/operator.ts';
+import {
+  auditLogOf,
+  LOCAL_IDENTITY_NOTICE,
+  operatorSettingsFromEnv,
+  provenanceFor,
+} from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, type Provenance, writeOutput } from '../pipeline/output.ts';
 import { type ExpandedPrompt, expandPrompt } from '../pipeline/promptExpansion.ts';
 import { type GenerationRecord, loadRecord, makeRecord, recordPath, saveRecord } from '../pipeline/record.ts';
 import { remixVideo } from '../pipeline/remix.ts';
 import { DEFAULT_SETTINGS, framesForSeconds, type GenerationSettings } from '../pipeline/settings.ts';
 import { c2paReadable } from '../provenance/c2pa.ts';
+import { LikenessRefused } from '../safety/likeness.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import { parseSize, withSamplingOptions } from './generate.ts';
 import { createProgressBar } from './progress.ts';
@@ -44,6 +50,7 @@ const commonSchema = z.object({
   weights: z.string(),
   json: z.boolean(),
   expand: z.boolean(),
+  consent: z.boolean(),
 });
 type CommonOptions = z.infer<typeof commonSchema>;
 
@@ -67,6 +74,11 @@ function withCommonOptions(command: Command, durationHelp: string): Command {
     )
     .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
     .option('--no-expand', 'give the model the prompt as written (no prompt expansion)')
+    .option(
+      '--consent',
+      'the people shown in the input pictures or clips consented to this use (inputs with faces are refused without it; the decision is logged)',
+      false,
+    )
     .option('--json', 'print a JSON summary instead of progress', false);
 }
 
@@ -146,6 +158,28 @@ class Run {
     };
   }
 
+  /**
+   * The likeness rule on the user's input files, after the prompt passed (settings() checks it)
+   * and before any compute on them: faces without --consent are refused, and logged.
+   */
+  async screen(...files: (string | undefined)[]): Promise<void> {
+    const audit = {
+      log: auditLogOf(operatorSettingsFromEnv()),
+      keyId: null,
+      action: this.kind,
+      prompt: this.expansion.original,
+    };
+    for (const file of files) {
+      if (!file) continue;
+      try {
+        await screenInput(file, this.opts.consent, audit);
+      } catch (err) {
+        if (err instanceof LikenessRefused) throw new LikenessRefused(err.faces, '--consent');
+        throw err;
+      }
+    }
+  }
+
   readonly onProgress = (percent: number) => this.bar.update(Math.round(percent));
 
   note(text: string): void {
@@ -218,6 +252,7 @@ export function registerEditCommands(program: Command): void {
     const size = await run.size(image);
     const frames = run.frames(17);
     const settings = run.settings(prompt, size, frames);
+    await run.screen(image, rawOpts.last);
     const video = await imageToVideo(run.pipeline, {
       ...settings,
       frames,
@@ -244,8 +279,10 @@ export function registerEditCommands(program: Command): void {
     const addFrames = frames ?? framesForSeconds(seconds ?? 2, fps) - 1;
     const video = await readClip(file, size.width, size.height, fps);
     const direction = rawOpts.backward ? 'backward' : 'forward';
+    const settings = run.settings(prompt, size, video.frames + addFrames);
+    await run.screen(file);
     const extended = await extendVideo(run.pipeline, {
-      ...run.settings(prompt, size, video.frames + addFrames),
+      ...settings,
       video,
       addFrames,
       direction,
@@ -270,8 +307,10 @@ export function registerEditCommands(program: Command): void {
     const transitionFrames = frames ?? framesForSeconds(seconds ?? 1, fps) - 1;
     const a = await readClip(first, size.width, size.height, fps);
     const b = await readClip(second, size.width, size.height, fps);
+    const settings = run.settings(prompt, size, a.frames + transitionFrames + b.frames);
+    await run.screen(first, second);
     const video = await connectVideos(run.pipeline, {
-      ...run.settings(prompt, size, a.frames + transitionFrames + b.frames),
+      ...settings,
       first: a,
       second: b,
       transitionFrames,
@@ -291,8 +330,10 @@ export function registerEditCommands(program: Command): void {
     const run = await Run.start('loop', rawOpts);
     const size = await run.size(rawOpts.image);
     const frames = run.frames(17);
+    const settings = run.settings(prompt, size, frames);
+    await run.screen(rawOpts.image);
     const video = await loopVideo(run.pipeline, {
-      ...run.settings(prompt, size, frames),
+      ...settings,
       frames,
       image: rawOpts.image ? await readImage(rawOpts.image, size.width, size.height) : undefined,
       onProgress: run.onProgress,
@@ -312,8 +353,10 @@ export function registerEditCommands(program: Command): void {
     const run = await Run.start('edit', rawOpts);
     const size = await run.size(file);
     const video = await readClip(file, size.width, size.height, run.opts.fps);
+    const settings = run.settings(prompt, size, video.frames);
+    await run.screen(file);
     const edited = await editVideo(run.pipeline, {
-      ...run.settings(prompt, size, video.frames),
+      ...settings,
       video,
       strength: rawOpts.strength,
       onProgress: run.onProgress,

@@ -5,6 +5,7 @@ import { UnsupportedMediaError } from '../media/errors.ts';
 import type { VideoFrames } from '../media/frames.ts';
 import { probeMedia } from '../media/probe.ts';
 import type { ModelBundle } from '../models/bundle.ts';
+import { type FaceCheck, type LikenessAudit, screenLikeness } from '../safety/likeness.ts';
 import { validShape } from './generate.ts';
 
 /** Longest side of the default size chosen for an input (the model's training size). */
@@ -44,4 +45,28 @@ export async function readClip(
   const video = await decodeVideo(file, { width, height, fps, fit: 'crop' });
   if (video.frames < 1) throw new UnsupportedMediaError('has no frames', file);
   return video;
+}
+
+/** Long side the face detector sees an input at: faces must keep enough pixels to be found. */
+const FACE_CHECK_SIDE = 320;
+
+/**
+ * The likeness rule on a user's input file (picture or clip): faces are looked for in the file as
+ * given (up to 320 px, a frame per second for clips), not in the small crop the model will see,
+ * and an input showing faces is refused without consent (LikenessRefused), with an audit record.
+ */
+export async function screenInput(file: string, consent: boolean, audit?: LikenessAudit): Promise<FaceCheck> {
+  const info = await probeMedia(file);
+  const scale = Math.min(1, FACE_CHECK_SIDE / Math.max(info.width, info.height));
+  // A frame per second, but at least 3 frames of a short clip.
+  const clip = info.fps !== undefined && info.frames > 1;
+  const fps = clip ? Math.min(info.fps!, Math.max(1, 3 / Math.max(info.durationS, 1e-3))) : undefined;
+  const frames = await decodeVideo(file, {
+    width: Math.max(2, Math.round(info.width * scale)),
+    height: Math.max(2, Math.round(info.height * scale)),
+    fit: 'stretch',
+    ...(fps === undefined ? {} : { fps }),
+  });
+  if (frames.frames < 1) throw new UnsupportedMediaError('has no frames', file);
+  return screenLikeness(frames, consent, audit);
 }

@@ -79,12 +79,17 @@ export function provenanceFor(
       includePrompt: settings.includePrompt,
       derivation: request.derivation,
       audit: {
-        log: new AuditLog(join(settings.home, 'audit.jsonl')),
+        log: auditLogOf(settings),
         keyId: request.keyId ?? null,
         action: request.action,
       },
     },
   };
+}
+
+/** The operator's audit log (append-only JSONL in Kinema's state folder). */
+export function auditLogOf(settings: OperatorSettings): AuditLog {
+  return new AuditLog(join(settings.home, 'audit.jsonl'));
 }
 
 export const LOCAL_IDENTITY_NOTICE =

@@ -25,6 +25,11 @@ export interface VideoJobInput {
   inputReference: string | null;
   /** Absolute path of the source video for remix/edit/extend, if any. */
   sourceVideo: string | null;
+  /**
+   * The requester says the people shown in the uploaded picture or clip consented; without it an
+   * input showing faces fails the job (the likeness rule). Absent in jobs stored before it existed.
+   */
+  likenessConsent?: boolean;
 }
 
 /** Files the generator wrote into the output folder it was given, and what it actually made. */

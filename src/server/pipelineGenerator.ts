@@ -14,11 +14,12 @@ import {
   type VideoPipeline,
 } from '../pipeline/generate.ts';
 import { imageToVideo } from '../pipeline/imageToVideo.ts';
-import { readClip, readImage } from '../pipeline/inputs.ts';
-import { type OperatorSettings, provenanceFor } from '../pipeline/operator.ts';
+import { readClip, readImage, screenInput } from '../pipeline/inputs.ts';
+import { auditLogOf, type OperatorSettings, provenanceFor } from '../pipeline/operator.ts';
 import { writeOutput } from '../pipeline/output.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { c2paReadable } from '../provenance/c2pa.ts';
+import { LikenessRefused } from '../safety/likeness.ts';
 import { checkPrompt } from '../safety/policy.ts';
 import {
   type GeneratedVideo,
@@ -89,6 +90,28 @@ export class PipelineGenerator implements VideoGenerator {
     }
     if ((job.kind === 'edit' || job.kind === 'extend') && !job.sourceVideo) {
       throw new GenerationError(`an ${job.kind} needs a source video`, 'invalid_request');
+    }
+    // The likeness rule on the picture or clip the job starts from, before any compute on it.
+    const inputs = [job.inputReference, job.kind === 'remix' ? null : job.sourceVideo];
+    const audit = {
+      log: auditLogOf(this.options.operator),
+      keyId: null,
+      action: job.kind,
+      prompt: job.prompt,
+      outputId: job.id,
+    };
+    for (const file of inputs) {
+      if (!file) continue;
+      try {
+        await screenInput(file, job.likenessConsent === true, audit);
+      } catch (err) {
+        if (err instanceof LikenessRefused)
+          throw new GenerationError(
+            new LikenessRefused(err.faces, 'likeness_consent: true').message,
+            'content_policy_violation',
+          );
+        throw err;
+      }
     }
     const { pipeline } = this.options;
     const native = this.nativeSize(job.width, job.height);

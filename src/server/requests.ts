@@ -8,6 +8,9 @@ import { parseSize } from './sizes.ts';
 const file = z.instanceof(File, { message: 'expected an uploaded file' });
 const videoRef = z.strictObject({ id: z.string().max(64) });
 
+/** A Kinema boolean: true/false in JSON, "true"/"false" in multipart. */
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
 /** Kinema extras arrive as numbers in JSON and as numeric strings in multipart. */
 function numeric(min: number, max: number, integer: boolean) {
   const inRange = (integer ? z.number().int() : z.number()).min(min).max(max);
@@ -38,6 +41,11 @@ export function requestSchemas(limits: ServerLimits) {
     fps: numeric(1, 60, true).optional(),
     negative_prompt: z.string().max(limits.maxPromptChars).optional(),
   };
+  /**
+   * Kinema-only: the people shown in the uploaded picture or clip consented to this use. Inputs
+   * with faces are refused without it (the likeness rule), and the decision is logged.
+   */
+  const likeness_consent = flag.optional();
   return {
     create: z.strictObject({
       prompt,
@@ -47,11 +55,18 @@ export function requestSchemas(limits: ServerLimits) {
       input_reference: z
         .union([file, z.strictObject({ image_url: z.string().optional(), file_id: z.string().optional() })])
         .optional(),
+      likeness_consent,
       ...extras,
     }),
     remix: z.strictObject({ prompt, ...extras }),
-    edit: z.strictObject({ prompt, video: z.union([file, videoRef]), ...extras }),
-    extend: z.strictObject({ prompt, seconds, video: z.union([file, videoRef]), ...extras }),
+    edit: z.strictObject({ prompt, video: z.union([file, videoRef]), likeness_consent, ...extras }),
+    extend: z.strictObject({
+      prompt,
+      seconds,
+      video: z.union([file, videoRef]),
+      likeness_consent,
+      ...extras,
+    }),
     character: z.strictObject({ name: z.string().trim().min(1).max(80), video: file }),
     list: z.strictObject({
       after: z.string().max(64).optional(),
@@ -64,7 +79,10 @@ export function requestSchemas(limits: ServerLimits) {
 
 export type RequestSchemas = ReturnType<typeof requestSchemas>;
 export type CreateRequest = z.infer<RequestSchemas['create']>;
-export type Extras = Pick<CreateRequest, 'seed' | 'steps' | 'guidance_scale' | 'fps' | 'negative_prompt'>;
+export type Extras = Pick<
+  CreateRequest,
+  'seed' | 'steps' | 'guidance_scale' | 'fps' | 'negative_prompt' | 'likeness_consent'
+>;
 
 /** Parses with a schema; the first issue becomes a 400 naming the field. */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {

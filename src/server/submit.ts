@@ -69,6 +69,7 @@ export async function submitJob(options: AppOptions, req: JobRequest): Promise<V
     negativePrompt: req.negative_prompt ?? null,
     inputReference,
     sourceVideo,
+    likenessConsent: req.likeness_consent ?? false,
   };
   return options.queue.submit({ input, size, seconds, sourceVideoId: req.source?.id ?? null });
 }

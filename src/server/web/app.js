@@ -33,6 +33,7 @@ $('create').addEventListener('submit', async (event) => {
   if ($('seed').value !== '') form.append('seed', $('seed').value);
   const image = $('reference').files[0];
   if (image) form.append('input_reference', image);
+  if (image && $('consent').checked) form.append('likeness_consent', 'true');
   try {
     say('');
     const video = await (await api('/videos', { method: 'POST', body: form })).json();
