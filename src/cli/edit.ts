@@ -133,9 +133,12 @@ class Run {
   /** The settings for `prompt` at a size and length, with the prompt expanded (and shown). */
   settings(prompt: string, size: { width: number; height: number }, frames: number): GenerationSettings {
     const { opts } = this;
-    // Refuse before any compute is spent.
-    assertPromptAllowed(prompt);
-    if (opts.negative) assertPromptAllowed(opts.negative);
+    // Refuse before any compute is spent (and log the refusal).
+    const log = auditLogOf(operatorSettingsFromEnv());
+    for (const text of [prompt, opts.negative]) {
+      if (text === undefined) continue;
+      assertPromptAllowed(text, {}, { log, request: { keyId: null, action: this.kind, prompt: text } });
+    }
     this.expansion = expandPrompt(prompt, {
       ...size,
       frames,

@@ -2,7 +2,12 @@
 import { type Command, Option } from 'commander';
 import { DEFAULT_WEIGHTS } from '../models/bundle.ts';
 import { GenerationError, VideoPipeline, validShape } from '../pipeline/generate.ts';
-import { LOCAL_IDENTITY_NOTICE, operatorSettingsFromEnv, provenanceFor } from '../pipeline/operator.ts';
+import {
+  auditLogOf,
+  LOCAL_IDENTITY_NOTICE,
+  operatorSettingsFromEnv,
+  provenanceFor,
+} from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, writeOutput } from '../pipeline/output.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
@@ -56,9 +61,12 @@ export function registerGenerateCommands(program: Command): void {
     .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
     .option('--json', 'print a JSON summary instead of progress', false)
     .action(async (prompt: string, opts) => {
-      // Refuse before any compute is spent.
-      assertPromptAllowed(prompt);
-      if (opts.negative) assertPromptAllowed(opts.negative);
+      // Refuse before any compute is spent (and log the refusal).
+      const log = auditLogOf(operatorSettingsFromEnv());
+      for (const text of [prompt, opts.negative as string | undefined]) {
+        if (text === undefined) continue;
+        assertPromptAllowed(text, {}, { log, request: { keyId: null, action: 'generate', prompt: text } });
+      }
       const pipeline = await VideoPipeline.load(opts.weights);
       const { width, height } = parseSize(opts.size);
       const frames =

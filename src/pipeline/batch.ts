@@ -101,10 +101,14 @@ export async function runBatch(
   items: BatchItem[],
   options: BatchOptions,
 ): Promise<BatchResult[]> {
-  // Every prompt is checked before any compute is spent on the first.
+  // Every prompt is checked before any compute is spent on the first; a refusal is audit-logged.
   for (const item of items) {
-    assertPromptAllowed(item.prompt);
-    if (item.negativePrompt) assertPromptAllowed(item.negativePrompt);
+    const audit = options.provenanceOf(item.prompt).audit;
+    for (const text of [item.prompt, item.negativePrompt]) {
+      if (text === undefined) continue;
+      const request = { keyId: audit?.keyId ?? null, action: 'batch', prompt: text };
+      assertPromptAllowed(text, {}, audit && { log: audit.log, request });
+    }
   }
   await mkdir(options.outDir, { recursive: true });
   const results: BatchResult[] = [];

@@ -3,6 +3,7 @@
 // payload and the SHA-256 of every file written. Each append is fsync'd before returning, so a
 // record that was acknowledged survives a crash. `findOutputs` answers "did this system make this
 // video?" from a file hash or a watermark payload.
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -25,6 +26,15 @@ export const auditRecordSchema = z.object({
 export type AuditRecord = z.infer<typeof auditRecordSchema>;
 export type AuditEntry = Omit<AuditRecord, 'time'> & { time?: string };
 
+/** Who asked for what: the part of a record every policy decision names. */
+export interface AuditRequest {
+  keyId: string | null;
+  /** "generate", "animate", "create", "edit", … */
+  action: string;
+  prompt: string;
+  outputId?: string | null;
+}
+
 export class AuditLogError extends Error {
   static readonly userError = true;
   override name = 'AuditLogError';
@@ -46,6 +56,30 @@ export class AuditLog {
       closeSync(fd);
     }
     return record;
+  }
+
+  /**
+   * A policy decision that is not an output of its own: a refusal, or a use that consent allowed.
+   * The prompt is kept as its hash only.
+   */
+  appendDecision(
+    request: AuditRequest,
+    decision: AuditRecord['decision'],
+    category: string,
+    reason: string,
+  ): AuditRecord {
+    return this.append({
+      keyId: request.keyId,
+      action: request.action,
+      promptSha256: createHash('sha256').update(request.prompt).digest('hex'),
+      decision,
+      category,
+      reason,
+      outputId: request.outputId ?? null,
+      watermarkPayload: null,
+      fileSha256: [],
+      parentOutputId: null,
+    });
   }
 
   /** All records, oldest first. A torn final line (crash mid-write) is skipped; other bad lines throw. */

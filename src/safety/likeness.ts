@@ -5,12 +5,11 @@
 // package, on TensorFlow.js's WebAssembly backend (its SIMD kernels): about 0.3 s per 256×256
 // frame, where the pure-JS CPU backend took 7–8 s (measured side by side on this 2-core machine).
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RgbFrames } from '../provenance/frames.ts';
-import type { AuditLog } from './audit.ts';
+import type { AuditLog, AuditRequest } from './audit.ts';
 
 export interface FaceCheck {
   faces: number;
@@ -111,14 +110,9 @@ export async function checkLikeness(video: RgbFrames, consent: boolean): Promise
 /** Frames of an input clip the rule looks at (≈ 0.3 s each), spread over the clip. */
 const SCREENED_FRAMES = 6;
 
-/** Who asked, for the audit record of a likeness decision. */
-export interface LikenessAudit {
+/** Where a likeness decision is logged, and who asked. */
+export interface LikenessAudit extends AuditRequest {
   log: AuditLog;
-  keyId: string | null;
-  /** "animate", "edit", "create", … */
-  action: string;
-  prompt: string;
-  outputId?: string | null;
 }
 
 /**
@@ -133,20 +127,10 @@ export async function screenLikeness(
 ): Promise<FaceCheck> {
   const check = await detectFaces(video, SCREENED_FRAMES);
   if (check.faces > 0 && audit) {
-    audit.log.append({
-      keyId: audit.keyId,
-      action: audit.action,
-      promptSha256: createHash('sha256').update(audit.prompt).digest('hex'),
-      decision: consent ? 'allowed' : 'refused',
-      category: 'likeness',
-      reason: consent
-        ? `face present (${check.faces}), consent given`
-        : new LikenessRefused(check.faces).message,
-      outputId: audit.outputId ?? null,
-      watermarkPayload: null,
-      fileSha256: [],
-      parentOutputId: null,
-    });
+    const reason = consent
+      ? `face present (${check.faces}), consent given`
+      : new LikenessRefused(check.faces).message;
+    audit.log.appendDecision(audit, consent ? 'allowed' : 'refused', 'likeness', reason);
   }
   return decideLikeness(check, consent);
 }

@@ -6,6 +6,7 @@
 // lists anywhere in the prompt. The first category that matches, in the order of CATEGORIES
 // (most severe first), is the refusal. Operators adjust lists with PolicyConfig.
 import { z } from 'zod';
+import type { AuditLog, AuditRequest } from './audit.ts';
 import { canonicalText, promptVariants, words } from './normalize.ts';
 import {
   CATEGORIES,
@@ -142,8 +143,24 @@ export function checkPrompt(prompt: string, config: PolicyConfig = {}): PolicyDe
   return { allowed: true };
 }
 
-/** Throws PolicyViolation for a refused prompt; the pipeline calls this before any compute. */
-export function assertPromptAllowed(prompt: string, config: PolicyConfig = {}): void {
+/**
+ * Throws PolicyViolation for a refused prompt; the pipeline calls this before any compute. With
+ * an audit log, the refusal is recorded first (its category, never the matched words: the log
+ * keeps prompts as hashes).
+ */
+export function assertPromptAllowed(
+  prompt: string,
+  config: PolicyConfig = {},
+  audit?: { log: AuditLog; request: AuditRequest },
+): void {
   const decision = checkPrompt(prompt, config);
-  if (!decision.allowed) throw decision.violation;
+  if (decision.allowed) return;
+  const { category } = decision.violation;
+  audit?.log.appendDecision(
+    audit.request,
+    'refused',
+    category,
+    `prompt refused: ${CATEGORY_DESCRIPTIONS[category]}`,
+  );
+  throw decision.violation;
 }

@@ -20,7 +20,7 @@ import { writeOutput } from '../pipeline/output.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { c2paReadable } from '../provenance/c2pa.ts';
 import { LikenessRefused } from '../safety/likeness.ts';
-import { checkPrompt } from '../safety/policy.ts';
+import { assertPromptAllowed, PolicyViolation } from '../safety/policy.ts';
 import {
   type GeneratedVideo,
   GenerationError,
@@ -82,24 +82,24 @@ export class PipelineGenerator implements VideoGenerator {
     onProgress: (fraction: number) => void,
     signal: AbortSignal,
   ): Promise<GeneratedVideo> {
+    const log = auditLogOf(this.options.operator);
+    const request = { keyId: null, action: job.kind, prompt: job.prompt, outputId: job.id };
     for (const text of [job.prompt, job.negativePrompt]) {
       if (!text) continue;
-      const decision = checkPrompt(text);
-      if (!decision.allowed)
-        throw new GenerationError(decision.violation.message, 'content_policy_violation');
+      try {
+        assertPromptAllowed(text, {}, { log, request: { ...request, prompt: text } });
+      } catch (err) {
+        if (err instanceof PolicyViolation)
+          throw new GenerationError(err.message, 'content_policy_violation');
+        throw err;
+      }
     }
     if ((job.kind === 'edit' || job.kind === 'extend') && !job.sourceVideo) {
       throw new GenerationError(`an ${job.kind} needs a source video`, 'invalid_request');
     }
     // The likeness rule on the picture or clip the job starts from, before any compute on it.
     const inputs = [job.inputReference, job.kind === 'remix' ? null : job.sourceVideo];
-    const audit = {
-      log: auditLogOf(this.options.operator),
-      keyId: null,
-      action: job.kind,
-      prompt: job.prompt,
-      outputId: job.id,
-    };
+    const audit = { log, ...request };
     for (const file of inputs) {
       if (!file) continue;
       try {

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { probeMedia } from '../../src/media/probe.ts';
 import { readManifest } from '../../src/provenance/c2pa.ts';
 import { loadIdentity } from '../../src/provenance/identity.ts';
+import { AuditLog } from '../../src/safety/audit.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -59,6 +60,14 @@ test('a refused prompt exits 2 naming the category, before any compute and witho
       err.code === 2 && /real|person|likeness/i.test(err.stderr ?? ''),
   );
   await assert.rejects(() => probeMedia(join(home, 'no.mp4')));
+  const refused = new AuditLog(join(home, 'state', 'audit.jsonl'))
+    .records()
+    .filter((r) => r.decision === 'refused');
+  assert.deepEqual(
+    refused.map((r) => [r.action, r.category, r.outputId]),
+    [['generate', 'real_people', null]],
+  );
+  assert.doesNotMatch(JSON.stringify(refused), /taylor|swift/i);
 });
 
 test('missing weights and bad sizes are clear errors', async () => {

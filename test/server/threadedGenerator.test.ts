@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { saveModel } from '../../src/models/bundle.ts';
+import { AuditLog } from '../../src/safety/audit.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
 import { operatorSettingsSchema } from '../../src/pipeline/operator.ts';
 import { GenerationError, type VideoJobInput } from '../../src/server/generator.ts';
@@ -102,6 +103,15 @@ test("a refused prompt fails with the policy's code, as in process", async () =>
     ),
     (err: unknown) => err instanceof GenerationError && err.code === 'content_policy_violation',
   );
+  // The refusal is in the operator's audit log: its category and the job, the prompt as a hash.
+  const refused = new AuditLog(join(dir, 'provenance', 'audit.jsonl'))
+    .records()
+    .filter((r) => r.outputId === 'video_refused');
+  assert.deepEqual(
+    refused.map((r) => [r.decision, r.category, r.action]),
+    [['refused', 'real_people', 'create']],
+  );
+  assert.doesNotMatch(JSON.stringify(refused), /Obama/i);
 });
 
 test('aborting stops the job in the thread, and the thread takes the next job', async () => {
