@@ -134,7 +134,12 @@ export function registerEvalCommands(program: Command): void {
     .addOption(new Option('--sampler <name>', 'sampler').choices(['euler', 'heun']).default('euler'))
     .option('--shift <s>', 'timestep shift of the sampling schedule (default 3, as trained)')
     .option('--caption <style>', 'prompt style: short or detailed', 'detailed')
-    .option('--factorized', 'sample the first frame as a still, then the clip from it')
+    .option(
+      '--factorized',
+      'sample the first frame as a still, then the clip from it',
+      DEFAULT_SETTINGS.factorized,
+    )
+    .option('--no-factorized', 'sample the whole clip at once')
     .option('--json', 'print the aggregate of each model as one JSON line')
     .action(async (opts) => {
       const [width, height] = String(opts.size).split('x').map(Number);

@@ -53,6 +53,12 @@ export function registerGenerateCommands(program: Command): void {
     .option('--seconds <s>', 'duration in seconds (instead of --frames)', Number.parseFloat)
     .option('--fps <n>', 'frames per second', Number.parseFloat, 8)
     .option('--negative <prompt>', 'negative prompt: what to steer away from')
+    .option(
+      '--factorized',
+      `sample the first frame as a still image, then the clip from it${DEFAULT_SETTINGS.factorized ? ' (default)' : ''}`,
+      DEFAULT_SETTINGS.factorized,
+    )
+    .option('--no-factorized', 'sample the whole clip at once')
     .addOption(
       new Option('--format <format>', 'output format (default: from the file name)').choices([
         ...OUTPUT_FORMATS,
@@ -86,6 +92,7 @@ export function registerGenerateCommands(program: Command): void {
         steps: opts.steps,
         guidanceScale: opts.guidance,
         sampler: opts.sampler,
+        factorized: opts.factorized,
         ...shape,
         fps: opts.fps,
         onProgress: (percent) => bar.update(Math.round(percent)),

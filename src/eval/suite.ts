@@ -61,7 +61,7 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
     guidanceScale: opts.guidanceScale,
     sampler: opts.sampler ?? 'euler',
     ...(opts.shift === undefined ? {} : { shift: opts.shift }),
-    ...(opts.factorized ? { factorized: true } : {}),
+    factorized: opts.factorized ?? false,
     width: opts.width,
     height: opts.height,
     frames: opts.frames,

@@ -12,7 +12,7 @@ import { DEFAULT_WEIGHTS, loadModel, type ModelBundle } from '../models/bundle.t
 import { tokenizeBatch } from '../models/text.ts';
 import { Rng } from '../nn/init.ts';
 import { AutoencoderSession, DenoiserSession, type LatentShape } from './sessions.ts';
-import { checkSettings } from './settings.ts';
+import { checkSettings, DEFAULT_SETTINGS } from './settings.ts';
 
 export interface GenerateRequest {
   prompt: string;
@@ -43,6 +43,7 @@ export interface GenerateRequest {
    * Factorised text-to-video (as in Emu Video): first sample the first frame as a still image,
    * then the clip conditioned on it, so the motion is drawn from a known start instead of
    * from noise. Applies to plain text-to-video only (no conditioning frames, start time 1).
+   * Default: `DEFAULT_SETTINGS.factorized`.
    */
   factorized?: boolean;
   onProgress?: (percent: number) => void;
@@ -133,7 +134,7 @@ export class VideoPipeline {
     if (!(startTime > 0 && startTime <= 1))
       throw new GenerationError(`start time must be in (0, 1], got ${startTime}`);
     const factorized =
-      request.factorized === true &&
+      (request.factorized ?? DEFAULT_SETTINGS.factorized) === true &&
       shape[0] > 1 &&
       !request.conditionPixels &&
       !request.conditionLatentMask &&

@@ -49,18 +49,20 @@ export async function readClip(
 
 /** Long side the face detector sees an input at: faces must keep enough pixels to be found. */
 const FACE_CHECK_SIDE = 320;
+/** Frames decoded from an input clip for the face check, spread over its whole length. */
+const FACE_CHECK_FRAMES = 12;
 
 /**
  * The likeness rule on a user's input file (picture or clip): faces are looked for in the file as
- * given (up to 320 px, a frame per second for clips), not in the small crop the model will see,
+ * given (up to 320 px, a dozen frames spread over a clip), not in the small crop the model sees,
  * and an input showing faces is refused without consent (LikenessRefused), with an audit record.
  */
 export async function screenInput(file: string, consent: boolean, audit?: LikenessAudit): Promise<FaceCheck> {
   const info = await probeMedia(file);
   const scale = Math.min(1, FACE_CHECK_SIDE / Math.max(info.width, info.height));
-  // A frame per second, but at least 3 frames of a short clip.
+  // Resampled so that memory stays small however long the clip is.
   const clip = info.fps !== undefined && info.frames > 1;
-  const fps = clip ? Math.min(info.fps!, Math.max(1, 3 / Math.max(info.durationS, 1e-3))) : undefined;
+  const fps = clip ? Math.min(info.fps!, FACE_CHECK_FRAMES / Math.max(info.durationS, 1e-3)) : undefined;
   const frames = await decodeVideo(file, {
     width: Math.max(2, Math.round(info.width * scale)),
     height: Math.max(2, Math.round(info.height * scale)),

@@ -8,7 +8,16 @@ import { type GenerateRequest, GenerationError, sizeMultiple, validShape } from 
 /** What a generation needs besides its inputs: the fields of GenerateRequest a user chooses. */
 export type GenerationSettings = Pick<
   GenerateRequest,
-  'prompt' | 'negativePrompt' | 'seed' | 'steps' | 'guidanceScale' | 'sampler' | 'width' | 'height' | 'fps'
+  | 'prompt'
+  | 'negativePrompt'
+  | 'seed'
+  | 'steps'
+  | 'guidanceScale'
+  | 'sampler'
+  | 'width'
+  | 'height'
+  | 'fps'
+  | 'factorized'
 >;
 
 /**
@@ -29,6 +38,7 @@ export const DEFAULT_SETTINGS: Omit<GenerationSettings, 'prompt'> = {
   width: 64,
   height: 64,
   fps: 8,
+  factorized: false,
 };
 
 /** Pixel frames for a duration: one frame at t = 0 plus fps·seconds. */
