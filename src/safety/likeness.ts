@@ -1,5 +1,5 @@
 // Likeness rule: an image or video input showing a human face is refused unless the request
-// carries an explicit consent flag (the decision is logged by the caller via AuditLog).
+// carries an explicit consent flag; `screenLikeness` writes each decision on a face to the audit log.
 //
 // Faces are found with @vladmandic/face-api's SSD MobileNet v1 detector, weights shipped in the
 // package, on TensorFlow.js's WebAssembly backend (its SIMD kernels): about 0.3 s per 256×256
