@@ -14,9 +14,11 @@ import { numpy as np } from '@jax-js/jax';
 import { normal, ones, type ParamSpec, xavier, zeros } from '../nn/init.ts';
 import {
   crossAttention,
+  gate,
   layerNorm,
   linear,
   mlp,
+  modulate,
   type RotaryTables,
   selfAttention,
   silu,
@@ -289,27 +291,6 @@ function conditioningVector(p: ParamReader, cfg: DitConfig, timestep: np.Array, 
 // Transformer block and final layer
 
 /**
- * The modulations act per group of tokens: one group (the whole clip) or one per frame with
- * frame conditioning. (batch, tokens, d) with (batch, groups, d) → (batch, tokens, d).
- */
-function modulateGroups(x: np.Array, shift: np.Array, scale: np.Array): np.Array {
-  const [batch, tokens, d] = x.shape;
-  const groups = shift.shape[1]!;
-  const grouped = x.reshape([batch, groups, tokens / groups, d]); // (batch, groups, tokens/groups, d)
-  const out = grouped
-    .mul(scale.reshape([batch, groups, 1, d]).add(1))
-    .add(shift.reshape([batch, groups, 1, d])); // (batch, groups, tokens/groups, d)
-  return out.reshape([batch, tokens, d]);
-}
-
-function gateGroups(x: np.Array, gate: np.Array): np.Array {
-  const [batch, tokens, d] = x.shape;
-  const groups = gate.shape[1]!;
-  const gated = x.reshape([batch, groups, tokens / groups, d]).mul(gate.reshape([batch, groups, 1, d]));
-  return gated.reshape([batch, tokens, d]); // (batch, tokens, d)
-}
-
-/**
  * adaLN-zero block: x + gate·SelfAttention(modulated norm(x)) (rotary positions),
  * x + CrossAttention(norm(x), caption), x + gate·MLP(modulated norm(x)).
  */
@@ -324,9 +305,9 @@ function ditBlock(
 ): np.Array {
   const modulation = linear(p.at('adaLN'), conditioning); // (batch, groups, 6d)
   const [shiftAttn, scaleAttn, gateAttn, shiftMlp, scaleMlp, gateMlp] = np.split(modulation, 6, -1); // each (batch, groups, d)
-  const attnIn = modulateGroups(layerNorm(x.ref), shiftAttn, scaleAttn); // (batch, tokens, d)
+  const attnIn = modulate(layerNorm(x.ref), shiftAttn, scaleAttn); // (batch, tokens, d)
   const attnOut = selfAttention(p.at('attn'), attnIn, cfg.heads, { rotary }); // (batch, tokens, d)
-  x = x.ref.add(gateGroups(attnOut, gateAttn)); // (batch, tokens, d)
+  x = x.ref.add(gate(attnOut, gateAttn)); // (batch, tokens, d)
   const crossOut = crossAttention(
     p.at('cross'),
     layerNorm(x.ref, p.at('crossNorm')),
@@ -335,14 +316,14 @@ function ditBlock(
     cfg.heads,
   );
   x = x.ref.add(crossOut); // (batch, tokens, d)
-  const mlpOut = mlp(p.at('mlp'), modulateGroups(layerNorm(x.ref), shiftMlp, scaleMlp)); // (batch, tokens, d)
-  return x.add(gateGroups(mlpOut, gateMlp)); // (batch, tokens, d)
+  const mlpOut = mlp(p.at('mlp'), modulate(layerNorm(x.ref), shiftMlp, scaleMlp)); // (batch, tokens, d)
+  return x.add(gate(mlpOut, gateMlp)); // (batch, tokens, d)
 }
 
 /** Modulated norm, then a linear map to each patch's velocity values: (batch, tokens, pf·ph·pw·C). */
 function finalLayer(p: ParamReader, x: np.Array, conditioning: np.Array): np.Array {
   const [shift, scale] = np.split(linear(p.at('adaLN'), conditioning), 2, -1); // each (batch, groups, d)
-  return linear(p.at('linear'), modulateGroups(layerNorm(x), shift, scale)); // (batch, tokens, pf·ph·pw·C)
+  return linear(p.at('linear'), modulate(layerNorm(x), shift, scale)); // (batch, tokens, pf·ph·pw·C)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -57,11 +57,26 @@ export function softmax(x: np.Array): np.Array {
   return nn.softmax(x, -1);
 }
 
-/** adaLN modulation: x · (1 + scale) + shift, with one (shift, scale) per sample. */
+/**
+ * adaLN modulation, x · (1 + scale) + shift, per group of consecutive tokens: one group (the
+ * whole sequence) or e.g. one per frame. x (batch, tokens, d); shift, scale (batch, groups, d).
+ */
 export function modulate(x: np.Array, shift: np.Array, scale: np.Array): np.Array {
-  // x: (batch, tokens, d); shift, scale: (batch, d)
-  const [batch, , d] = x.shape;
-  return x.mul(scale.reshape([batch, 1, d]).add(1)).add(shift.reshape([batch, 1, d])); // (batch, tokens, d)
+  const [batch, tokens, d] = x.shape;
+  const groups = shift.shape[1]!;
+  const grouped = x.reshape([batch, groups, tokens / groups, d]); // (batch, groups, tokens/groups, d)
+  const out = grouped
+    .mul(scale.reshape([batch, groups, 1, d]).add(1))
+    .add(shift.reshape([batch, groups, 1, d])); // (batch, groups, tokens/groups, d)
+  return out.reshape([batch, tokens, d]);
+}
+
+/** adaLN-zero gate per group of consecutive tokens: x (batch, tokens, d) · gate (batch, groups, d). */
+export function gate(x: np.Array, gates: np.Array): np.Array {
+  const [batch, tokens, d] = x.shape;
+  const groups = gates.shape[1]!;
+  const gated = x.reshape([batch, groups, tokens / groups, d]).mul(gates.reshape([batch, groups, 1, d]));
+  return gated.reshape([batch, tokens, d]); // (batch, tokens, d)
 }
 
 /** (batch, tokens, heads·headDim) → (batch, heads, tokens, headDim). */

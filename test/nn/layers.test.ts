@@ -7,6 +7,7 @@ import {
   applyRotary,
   attention,
   crossAttention,
+  gate,
   gelu,
   keyPaddingBias,
   layerNorm,
@@ -60,17 +61,26 @@ describe('layer gradients match finite differences (float64)', () => {
     await checkGradient((x) => weightedSum(applyRotary(x, cos(), sin())), randomArray(rng, [1, 2, 12, 8]));
   });
 
-  test('adaLN modulation, through x, shift and scale', async () => {
-    const x = randomArray(rng, [2, 3, 4]);
-    const shift = randomArray(rng, [2, 4]);
-    const scale = randomArray(rng, [2, 4]);
-    await checkGradient((a) => weightedSum(modulate(layerNorm(a), shift.ref, scale.ref)), x.ref);
-    await checkGradient((a) => weightedSum(modulate(layerNorm(x.ref), a, scale.ref)), shift.ref);
-    await checkGradient((a) => weightedSum(modulate(layerNorm(x.ref), shift.ref, a)), scale.ref);
-    x.dispose();
-    shift.dispose();
-    scale.dispose();
-  });
+  for (const groups of [1, 3]) {
+    test(`adaLN modulation and gate (${groups} token groups), through x, shift, scale and gate`, async () => {
+      const x = randomArray(rng, [2, 6, 4]);
+      const shift = randomArray(rng, [2, groups, 4]);
+      const scale = randomArray(rng, [2, groups, 4]);
+      const gates = randomArray(rng, [2, groups, 4]);
+      // A smaller step: layer norm over 4 features curves enough for h = 1e-3 to miss by ~1e-4.
+      await checkGradient((a) => weightedSum(modulate(layerNorm(a), shift.ref, scale.ref)), x.ref, {
+        h: 1e-4,
+      });
+      await checkGradient((a) => weightedSum(modulate(layerNorm(x.ref), a, scale.ref)), shift.ref);
+      await checkGradient((a) => weightedSum(modulate(layerNorm(x.ref), shift.ref, a)), scale.ref);
+      await checkGradient((a) => weightedSum(gate(a, gates.ref)), x.ref);
+      await checkGradient((a) => weightedSum(gate(x.ref, a)), gates.ref);
+      x.dispose();
+      shift.dispose();
+      scale.dispose();
+      gates.dispose();
+    });
+  }
 
   test('self- and cross-attention modules', async () => {
     const d = 8;
