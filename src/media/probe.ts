@@ -70,6 +70,12 @@ export function sourceSizeTag(width: number, height: number): string {
   return `kinema:source-size=${width}x${height}`;
 }
 
+/** The picture size a `comment` names when it is a `sourceSizeTag`. */
+function parseSourceSizeTag(comment: string | undefined): { width: number; height: number } | undefined {
+  const tag = /^kinema:source-size=(\d+)x(\d+)$/.exec(comment?.trim() ?? '');
+  return tag ? { width: Number(tag[1]), height: Number(tag[2]) } : undefined;
+}
+
 interface StreamHeader {
   codec: string;
   width: number;
@@ -92,7 +98,9 @@ export function parseProbeStderr(stderr: string): StreamHeader | undefined {
   const fps = /,\s([\d.]+)(k?) fps/.exec(rest) ?? /,\s([\d.]+)(k?) tbr/.exec(rest);
   const duration = /Duration: (\d+):(\d+):([\d.]+)/.exec(inputSection);
   const frameLines = [...stderr.matchAll(/frame=\s*(\d+)/g)];
-  const tag = /^\s+comment\s*: kinema:source-size=(\d+)x(\d+)\s*$/im.exec(inputSection);
+  const tagged = [...inputSection.matchAll(/^\s+comment\s*: (.*)$/gim)]
+    .map((line) => parseSourceSizeTag(line[1]))
+    .find((size) => size !== undefined);
   // A phone's portrait video is stored landscape with a rotation; ffmpeg turns the frames when it
   // decodes them, so the frames come out with width and height swapped.
   const rotation = /displaymatrix: rotation of (-?[\d.]+) degrees/.exec(inputSection);
@@ -106,7 +114,7 @@ export function parseProbeStderr(stderr: string): StreamHeader | undefined {
       ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])
       : undefined,
     frames: Number(frameLines.at(-1)?.[1] ?? 0),
-    ...(tag ? { tagged: { width: Number(tag[1]), height: Number(tag[2]) } } : {}),
+    ...(tagged ? { tagged } : {}),
   };
 }
 
@@ -159,8 +167,8 @@ async function indexHeader(
   const index = await readContainerIndex(file, format, bytes);
   if (!index) return undefined;
   const { comment, ...header } = index;
-  const tag = /^kinema:source-size=(\d+)x(\d+)$/.exec(comment?.trim() ?? '');
-  return { ...header, ...(tag ? { tagged: { width: Number(tag[1]), height: Number(tag[2]) } } : {}) };
+  const tagged = parseSourceSizeTag(comment);
+  return { ...header, ...(tagged ? { tagged } : {}) };
 }
 
 /** One ffmpeg pass that copies every packet of the video stream to the null muxer. */
