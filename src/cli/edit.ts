@@ -462,6 +462,7 @@ export function registerEditCommands(program: Command): void {
           if (identityCreated) process.stderr.write(`kinema: ${LOCAL_IDENTITY_NOTICE}\n`);
           return provenance;
         },
+        audit: { log: auditLogOf(operator), keyId: null },
       });
       bar.finish();
       process.stderr.write(`kinema: wrote ${results.length} clips to ${opts.out}\n`);

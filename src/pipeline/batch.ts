@@ -4,6 +4,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
+import type { AuditLog } from '../safety/audit.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import type { VideoPipeline } from './generate.ts';
 import { type Provenance, writeOutput } from './output.ts';
@@ -87,6 +88,8 @@ export interface BatchOptions {
   onProgress?: (percent: number) => void;
   /** Provenance of each clip (the operator's settings); every item gets its own output id. */
   provenanceOf: (prompt: string) => Provenance;
+  /** Where a refused prompt is recorded, and who asked. */
+  audit?: { log: AuditLog; keyId: string | null };
 }
 
 export interface BatchResult {
@@ -102,8 +105,8 @@ export async function runBatch(
   options: BatchOptions,
 ): Promise<BatchResult[]> {
   // Every prompt is checked before any compute is spent on the first; a refusal is audit-logged.
+  const { audit } = options;
   for (const item of items) {
-    const audit = options.provenanceOf(item.prompt).audit;
     for (const text of [item.prompt, item.negativePrompt]) {
       if (text === undefined) continue;
       const request = { keyId: audit?.keyId ?? null, action: 'batch', prompt: text };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { expandPrompt } from '../../src/pipeline/promptExpansion.ts';
 import { loadRecord, makeRecord, RecordError, recordPath, saveRecord } from '../../src/pipeline/record.ts';
 import { remixVideo } from '../../src/pipeline/remix.ts';
 import { AuditLog } from '../../src/safety/audit.ts';
+import { PolicyViolation } from '../../src/safety/policy.ts';
 import { settings } from './_clips.ts';
 import { tinyModel } from './_tinyModel.ts';
 
@@ -115,4 +117,27 @@ test('a batch file gives one clip and one record per prompt; bad lines are repor
   assert.equal(ball.seed, 4);
   assert.equal(ball.frames, 3);
   assert.equal(ball.output, 'ball.gif');
+  // One refused prompt stops the whole batch before any clip, and the refusal is logged.
+  const refusedOut = join(dir, 'refused');
+  await assert.rejects(
+    () =>
+      runBatch(pipeline, [...items, { prompt: 'a video of Barack Obama giving a speech', line: 3 }], {
+        defaults: { ...defaults, seed: 0, frames: 5 },
+        outDir: refusedOut,
+        extension: 'gif',
+        expand: false,
+        provenanceOf: (prompt) =>
+          provenanceFor(operator, { prompt, modelId: 'tiny', action: 'batch' }).provenance,
+        audit: { log: new AuditLog(join(dir, 'home', 'audit.jsonl')), keyId: null },
+      }),
+    PolicyViolation,
+  );
+  assert.equal(existsSync(refusedOut), false);
+  const refusals = new AuditLog(join(dir, 'home', 'audit.jsonl'))
+    .records()
+    .filter((r) => r.decision === 'refused');
+  assert.deepEqual(
+    refusals.map((r) => [r.action, r.category]),
+    [['batch', 'real_people']],
+  );
 });
