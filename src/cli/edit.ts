@@ -93,6 +93,9 @@ function derivationOf(kind: GenerationRecord['kind'], input?: string): Provenanc
 class Run {
   readonly started = performance.now();
   readonly bar;
+  /** The operator's settings (environment), and their audit log for refusals and consent. */
+  readonly operator = operatorSettingsFromEnv();
+  readonly auditLog = auditLogOf(this.operator);
   expansion!: ExpandedPrompt;
 
   private constructor(
@@ -134,10 +137,10 @@ class Run {
   settings(prompt: string, size: { width: number; height: number }, frames: number): GenerationSettings {
     const { opts } = this;
     // Refuse before any compute is spent (and log the refusal).
-    const log = auditLogOf(operatorSettingsFromEnv());
     for (const text of [prompt, opts.negative]) {
       if (text === undefined) continue;
-      assertPromptAllowed(text, {}, { log, request: { keyId: null, action: this.kind, prompt: text } });
+      const request = { keyId: null, action: this.kind, prompt: text };
+      assertPromptAllowed(text, {}, { log: this.auditLog, request });
     }
     this.expansion = expandPrompt(prompt, {
       ...size,
@@ -167,7 +170,7 @@ class Run {
    */
   async screen(...files: (string | undefined)[]): Promise<void> {
     const audit = {
-      log: auditLogOf(operatorSettingsFromEnv()),
+      log: this.auditLog,
       keyId: null,
       action: this.kind,
       prompt: this.expansion.original,
@@ -201,7 +204,7 @@ class Run {
       process.stderr.write(
         `kinema: warning: the model does not know these words and ignored them: ${video.unknownWords.join(', ')}\n`,
       );
-    const { provenance, identityCreated } = provenanceFor(operatorSettingsFromEnv(), {
+    const { provenance, identityCreated } = provenanceFor(this.operator, {
       prompt: this.expansion.original,
       modelId: video.modelId,
       action: this.kind,
