@@ -10,7 +10,8 @@ import { encodeVideo } from '../../src/media/encode-video.ts';
 import { frameAt } from '../../src/media/frames.ts';
 import { probeMedia } from '../../src/media/probe.ts';
 import { psnr } from '../../src/media/psnr.ts';
-import { renderTestSource, runFfmpegCli, tempFolder, worldLikeClip } from './fixtures.ts';
+import { runFfmpeg } from '../provenance/_ffmpeg.ts';
+import { renderTestSource, tempFolder, worldLikeClip } from './fixtures.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -71,18 +72,7 @@ test('frame rates measured from millisecond timestamps snap to the nominal rate'
 
 test('a rotated (portrait phone) video probes and decodes upright with both probes', async () => {
   const rotated = join(dir, 'portrait.mp4');
-  await runFfmpegCli([
-    '-v',
-    'error',
-    '-i',
-    source,
-    '-c',
-    'copy',
-    '-metadata:s:v:0',
-    'rotate=90',
-    '-y',
-    rotated,
-  ]);
+  await runFfmpeg(['-v', 'error', '-i', source, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', '-y', rotated]);
   for (const readIndex of [true, false]) {
     const info = await probeMedia(rotated, { readIndex });
     assert.deepEqual([info.width, info.height], [240, 320], `readIndex ${readIndex}`);

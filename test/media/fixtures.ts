@@ -96,8 +96,3 @@ export async function renderTestSource(
     { timeout: 60_000 },
   );
 }
-
-/** Runs the npm-installed ffmpeg with `args` (to prepare odd inputs, e.g. a rotation tag). */
-export async function runFfmpegCli(args: string[]): Promise<void> {
-  await run(ffmpegPath(), args, { timeout: 60_000 });
-}
