@@ -4,15 +4,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { PNG } from 'pngjs';
+import { ensureJax } from '../engine/jax.ts';
+import {
+  type CaptionModel,
+  captionUnderstanding,
+  DEFAULT_CAPTION_UNDERSTANDING,
+} from '../eval/captionUnderstanding.ts';
 import { scoreClip } from '../eval/oracle.ts';
 import { roundTripCeiling } from '../eval/reconstruction.ts';
 import { captionSensitivity, DEFAULT_SENSITIVITY } from '../eval/sensitivity.ts';
 import { runSuite, type SuiteReport } from '../eval/suite.ts';
 import { DEFAULT_WEIGHTS, loadModel, WeightsError } from '../models/bundle.ts';
 import type { ModelPreset } from '../models/presets.ts';
+import { parseTokenizer } from '../models/text.ts';
 import { VideoPipeline } from '../pipeline/generate.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { CHECKPOINT_FORMAT, loadCheckpoint } from '../train/checkpoint.ts';
+import { checkpointPreset } from '../train/pack.ts';
 import { parseSpec, type SceneSpec } from '../world/spec.ts';
 import { createProgressBar } from './progress.ts';
 
@@ -140,6 +148,11 @@ export function registerEvalCommands(program: Command): void {
       DEFAULT_SETTINGS.factorized,
     )
     .option('--no-factorized', 'sample the whole clip at once')
+    .option(
+      '--true-first-frame',
+      "image-to-video from each reference clip's first frame: scores motion apart from layout",
+      false,
+    )
     .option('--json', 'print the aggregate of each model as one JSON line')
     .action(async (opts) => {
       const [width, height] = String(opts.size).split('x').map(Number);
@@ -168,6 +181,7 @@ export function registerEvalCommands(program: Command): void {
           ...(opts.shift === undefined ? {} : { shift: Number(opts.shift) }),
           captionStyle: opts.caption,
           factorized: Boolean(opts.factorized),
+          trueFirstFrame: Boolean(opts.trueFirstFrame),
           onClip: (i) => bar.update(i + 1),
         });
         bar.finish();
@@ -219,6 +233,64 @@ export function registerEvalCommands(program: Command): void {
         }
       }
     });
+  evalCmd
+    .command('captions')
+    .description(
+      'How much of what captions state the caption encoder keeps: a linear probe per attribute on the pooled caption vector, against the same probe on word counts.',
+    )
+    .option('--weights <files...>', 'model bundles or DiT training checkpoints', [DEFAULT_WEIGHTS])
+    .option(
+      '--count <n>',
+      'held-out level-0 captions (80 % fit the probe)',
+      String(DEFAULT_CAPTION_UNDERSTANDING.count),
+    )
+    .option(
+      '--caption <style>',
+      'caption style: short, detailed or long',
+      DEFAULT_CAPTION_UNDERSTANDING.style,
+    )
+    .option('--json', 'print each model as one JSON line')
+    .action(async (opts) => {
+      const count = Number(opts.count);
+      if (!(count >= 10)) throw new EvalInputError('--count must be at least 10');
+      if (!['short', 'detailed', 'long'].includes(opts.caption))
+        throw new EvalInputError('--caption is short, detailed or long');
+      await ensureJax();
+      for (const weights of opts.weights as string[]) {
+        const { id, model } = await captionModelFrom(weights);
+        const report = await captionUnderstanding(model, { count, style: opts.caption });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ id, weights, style: opts.caption, ...report })}\n`);
+          continue;
+        }
+        process.stdout.write(`${id}: attribute read from the caption (held-out accuracy)\n`);
+        process.stdout.write(`  ${'attribute'.padEnd(10)} encoder  words  majority\n`);
+        for (const [attribute, a] of Object.entries(report)) {
+          const cells = [a.encoder, a.bagOfWords, a.majority].map((v) => v.toFixed(2).padStart(7));
+          process.stdout.write(`  ${attribute.padEnd(10)}${cells.join('')}  (${a.captions} captions)\n`);
+        }
+      }
+    });
+}
+
+/** The caption encoder of a model bundle, or of a DiT training checkpoint (its EMA). */
+async function captionModelFrom(path: string): Promise<{ id: string; model: CaptionModel }> {
+  const model = await loadModel(path).catch((err: Error) => {
+    if (err instanceof WeightsError && err.message.includes(CHECKPOINT_FORMAT)) return undefined;
+    throw err;
+  });
+  if (model) return { id: model.id, model };
+  const ckpt = await loadCheckpoint(path);
+  if (ckpt.stage !== 'dit' || !ckpt.extra?.tokenizer)
+    throw new EvalInputError(`${path} is a ${ckpt.stage} checkpoint, not a DiT one`);
+  return {
+    id: `${path} (step ${ckpt.step})`,
+    model: {
+      preset: checkpointPreset(ckpt),
+      dit: ckpt.ema ?? ckpt.params,
+      tokenizer: parseTokenizer(ckpt.extra.tokenizer),
+    },
+  };
 }
 
 /** One row per dimension, one column per model: the mean, and the clips it was judged on. */

@@ -84,6 +84,11 @@ export function registerTrainCommands(program: Command): void {
       'DiT: shares of samples that see their first latent frame, a prefix, or the first and last clean (default 0.1,0.05,0.05)',
       conditioningShares,
     )
+    .option(
+      '--caption-probe <w>',
+      'DiT: weight of the loss that makes the caption encoder keep what captions state (direction, colour, …; default 0: off)',
+      Number.parseFloat,
+    )
     .option('--checkpoint-every <n>', 'steps between checkpoints', int)
     .option('--seed <n>', 'run seed', int)
     .option('--json', 'print one JSON line per logged step instead of a progress bar', false)
@@ -104,6 +109,7 @@ export function registerTrainCommands(program: Command): void {
         objectWeight: opts.objectWeight,
         terminalFraction: opts.terminalFraction,
         conditioning: opts.conditioning,
+        captionProbe: opts.captionProbe,
         warmupSteps: opts.warmup,
         seed: opts.seed,
         checkpointEvery: opts.checkpointEvery,

@@ -8,8 +8,10 @@
 import type { SamplerMethod } from '../diffusion/samplers.ts';
 import { Rng } from '../nn/init.ts';
 import type { GenerateRequest, VideoPipeline } from '../pipeline/generate.ts';
+import { imageToVideo } from '../pipeline/imageToVideo.ts';
 import { curriculumScene } from '../train/curriculum.ts';
 import { captionScene } from '../world/captions.ts';
+import { renderClip } from '../world/render.ts';
 import type { SceneSpec } from '../world/spec.ts';
 import { type Aggregate, aggregate } from './aggregate.ts';
 import { type ClipReport, scoreClip } from './oracle.ts';
@@ -28,6 +30,12 @@ export interface SuiteOptions {
   shift?: number;
   /** Factorised sampling: the first frame as a still, then the clip from it. */
   factorized?: boolean;
+  /**
+   * Image-to-video from the reference clip's own first frame: the start place and look are given,
+   * so what is left to score is whether the model moves the object as the caption says (a
+   * diagnostic of motion apart from layout; frame 0 is exact, so appearance scores are inflated).
+   */
+  trueFirstFrame?: boolean;
   /** Which caption the prompt is: the detailed one names everything the oracle checks. */
   captionStyle: 'short' | 'detailed';
   onClip?: (index: number, report: ClipReport) => void;
@@ -52,6 +60,7 @@ export function evalPrompts(
 export interface SuiteReport extends Aggregate {
   level: number;
   captionStyle: string;
+  trueFirstFrame: boolean;
   settings: Omit<GenerateRequest, 'prompt' | 'seed'>;
 }
 
@@ -70,10 +79,23 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
   const reports: ClipReport[] = [];
   const prompts = evalPrompts(opts);
   for (const [i, { seed, prompt, spec }] of prompts.entries()) {
-    const video = await pipeline.generate({ ...settings, prompt, seed });
+    const video = opts.trueFirstFrame
+      ? await imageToVideo(pipeline, { ...settings, prompt, seed, image: firstFrame(spec, seed) })
+      : await pipeline.generate({ ...settings, prompt, seed });
     const report = scoreClip(spec, video.pixels, { seed });
     reports.push(report);
     opts.onClip?.(i, report);
   }
-  return { ...aggregate(reports), level: opts.level, captionStyle: opts.captionStyle, settings };
+  return {
+    ...aggregate(reports),
+    level: opts.level,
+    captionStyle: opts.captionStyle,
+    trueFirstFrame: opts.trueFirstFrame ?? false,
+    settings,
+  };
+}
+
+/** Frame 0 of the prompt's reference render, RGB uint8 (height, width, 3). */
+function firstFrame(spec: SceneSpec, seed: number): Uint8Array {
+  return renderClip(spec, seed).pixels.slice(0, spec.width * spec.height * 3);
 }

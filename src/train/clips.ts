@@ -6,6 +6,7 @@
 import { Rng } from '../nn/init.ts';
 import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
+import { type CaptionStyle, captionLabels, type ProbedAttribute } from './captionProbe.ts';
 import { curriculumScene } from './curriculum.ts';
 import type { ShardReader } from './shards.ts';
 
@@ -13,6 +14,8 @@ export interface ClipBatch {
   /** Pixels scaled to [-1, 1]: (batch, frames, height, width, 3). */
   pixels: Float32Array;
   captions: string[];
+  /** What each clip's caption states (world clips; undefined for shard clips), for the caption probe. */
+  labels: (Record<ProbedAttribute, number> | undefined)[];
   shape: [number, number, number, number, number];
 }
 
@@ -28,9 +31,9 @@ export interface ClipSourceOptions {
 }
 
 /** Which caption style a training sample uses: mostly short and detailed, sometimes the long re-caption. */
-function pickCaption(captions: { short: string; detailed: string; long: string }, rng: Rng): string {
+function pickCaptionStyle(rng: Rng): CaptionStyle {
   const u = rng.uniform();
-  return u < 0.45 ? captions.short : u < 0.9 ? captions.detailed : captions.long;
+  return u < 0.45 ? 'short' : u < 0.9 ? 'detailed' : 'long';
 }
 
 /** A seed for clip `index` of batch `step`, mixed so neighbouring steps share nothing. */
@@ -43,15 +46,18 @@ export function worldBatch(opts: ClipSourceOptions, step: number, batch: number)
   const frameValues = frames * height * width * 3;
   const pixels = new Float32Array(batch * frameValues);
   const captions: string[] = [];
+  const labels: ClipBatch['labels'] = [];
   for (let b = 0; b < batch; b++) {
     const seed = clipSeed(opts.seed, step, b);
     const spec = curriculumScene(seed, opts.level, { width, height, frames, fps: opts.fps }, opts.maxObjects);
     const clip = renderClip(spec, seed);
     const offset = b * frameValues;
     for (let i = 0; i < frameValues; i++) pixels[offset + i] = clip.pixels[i]! / 127.5 - 1;
-    captions.push(pickCaption(captionScene(spec, seed), new Rng(seed ^ 0x5bd1e995)));
+    const style = pickCaptionStyle(new Rng(seed ^ 0x5bd1e995));
+    captions.push(captionScene(spec, seed)[style]);
+    labels.push(captionLabels(spec, style));
   }
-  return { pixels, captions, shape: [batch, frames, height, width, 3] };
+  return { pixels, captions, labels, shape: [batch, frames, height, width, 3] };
 }
 
 /**
@@ -88,7 +94,12 @@ export function shardBatch(
     const texts = Object.values(record.captions).filter((t) => t.trim().length > 0);
     captions.push(texts[Math.floor(rng.uniform() * texts.length)] ?? '');
   }
-  return { pixels, captions, shape: [batch, frames, height, width, 3] };
+  return {
+    pixels,
+    captions,
+    labels: captions.map(() => undefined),
+    shape: [batch, frames, height, width, 3],
+  };
 }
 
 export class ShardShapeError extends Error {

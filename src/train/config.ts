@@ -59,6 +59,12 @@ export const trainConfigSchema = z.object({
     })
     .refine((c) => c.firstFrame + c.prefix + c.firstAndLast <= 1, 'the shares add up to more than 1')
     .default(DEFAULT_CONDITIONING),
+  /**
+   * DiT: weight of the caption-probe loss (src/train/captionProbe.ts): linear heads must read the
+   * scene's attributes (direction, speed, colour, class, size, start place) from the pooled
+   * caption, so the jointly trained caption encoder keeps what the words say. 0: off.
+   */
+  captionProbe: z.number().min(0).max(10).default(0),
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   /**

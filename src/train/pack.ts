@@ -4,10 +4,11 @@ import { type ModelBundle, WeightsError } from '../models/bundle.ts';
 import { getPreset, type ModelPreset } from '../models/presets.ts';
 import { parseTokenizer } from '../models/text.ts';
 import type { HostParams } from '../nn/params.ts';
+import { CAPTION_PROBE_PREFIX } from './captionProbe.ts';
 import type { Checkpoint } from './checkpoint.ts';
 
 /** What a training checkpoint says about its model: the preset it was trained with. */
-function checkpointPreset(ckpt: Checkpoint): ModelPreset {
+export function checkpointPreset(ckpt: Checkpoint): ModelPreset {
   const config = ckpt.config as { preset?: string; presetConfig?: ModelPreset } | null;
   if (config?.presetConfig) return config.presetConfig;
   return getPreset(config?.preset ?? 'small');
@@ -75,7 +76,12 @@ export function packBundle(parts: BundleParts): ModelBundle {
     id: parts.id ?? `kinema-${preset.name}-${card.ditSteps ?? 0}${decoder ? `-d${decoder.step}` : ''}`,
     preset,
     autoencoder: autoencoderWeights,
-    dit: dit ? weightsOf(dit) : base!.dit,
+    // the caption probe's heads only shape training; the model does not use them
+    dit: dit
+      ? Object.fromEntries(
+          Object.entries(weightsOf(dit)).filter(([name]) => !name.startsWith(CAPTION_PROBE_PREFIX)),
+        )
+      : base!.dit,
     tokenizer: tokenizer!,
     latentScale: latentScale!,
     card,

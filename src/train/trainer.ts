@@ -40,7 +40,20 @@ import { parseTokenizer, type Tokenizer, tokenizeBatch, trainTokenizer } from '.
 import type { AdamWConfig } from '../nn/adamw.ts';
 import { createEma, emaDecayAt, updateEma } from '../nn/ema.ts';
 import { initParams, Rng } from '../nn/init.ts';
-import { fromHostParams, type HostParams, type Params, toHostParams } from '../nn/params.ts';
+import {
+  fromHostParams,
+  type HostParams,
+  type Params,
+  refParams,
+  toHostParams,
+  withParams,
+} from '../nn/params.ts';
+import {
+  captionProbeLoss,
+  captionProbeParamSpec,
+  captionTargetShapes,
+  captionTargets,
+} from './captionProbe.ts';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { type ClipBatch, type ClipSourceOptions, shardBatch, worldBatch, worldCaptions } from './clips.ts';
 import type { TrainConfig } from './config.ts';
@@ -306,6 +319,7 @@ async function ditStage(
   const makeClips = clipMaker(config, preset);
   const encoderFor = encoderSessions(aeCfg, aeWeights);
   const base = clipShapeOf(config, preset);
+  const probe = config.captionProbe; // weight of the caption-probe loss (0: none)
 
   const tokenizer: Tokenizer = resumed?.extra?.tokenizer
     ? parseTokenizer(resumed.extra.tokenizer)
@@ -321,9 +335,13 @@ async function ditStage(
     ? Number(resumed.extra.latentScale)
     : 1 / standardDeviation(await (await encoderFor(base)).run(makeClips(-2, base).pixels));
   return {
-    initialParams: () => initParams(ditParamSpec(preset.dit), config.seed),
-    loss: (params, batch) =>
-      ditLoss(params, preset.dit, {
+    initialParams: () =>
+      initParams(
+        { ...ditParamSpec(preset.dit), ...(probe ? captionProbeParamSpec(preset.dit.text.width) : {}) },
+        config.seed,
+      ),
+    loss: (params, batch) => {
+      const flowBatch = {
         latents: batch.latents!,
         noise: batch.noise!,
         timestep: batch.timestep!,
@@ -332,17 +350,37 @@ async function ditStage(
         captionKeep: batch.captionKeep!,
         conditionMask: batch.conditionMask!,
         lossWeight: batch.lossWeight!,
-      }),
-    batchShapes: (shape) => ditBatchShapes(aeCfg, shape, tokenizer.maxLength),
+      };
+      if (!probe) return ditLoss(params, preset.dit, flowBatch);
+      const flow = ditLoss(refParams(params), preset.dit, {
+        ...flowBatch,
+        captionIds: flowBatch.captionIds.ref,
+        captionMask: flowBatch.captionMask.ref,
+      });
+      const targets = Object.fromEntries(Object.keys(captionTargetShapes(1)).map((k) => [k, batch[k]!]));
+      const probed = withParams(params, (p) =>
+        captionProbeLoss(p, preset.dit.text, flowBatch.captionIds, flowBatch.captionMask, targets),
+      );
+      return flow.add(probed.mul(probe)); // scalar
+    },
+    batchShapes: (shape) => ({
+      ...ditBatchShapes(aeCfg, shape, tokenizer.maxLength),
+      ...(probe
+        ? Object.fromEntries(
+            Object.entries(captionTargetShapes(shape.batch)).map(([k, dims]) => [k, new ArraySpec(dims)]),
+          )
+        : {}),
+    }),
     async makeBatch(step, shape) {
       const clips = makeClips(step, shape);
       const latents = await (await encoderFor(shape)).run(clips.pixels);
-      return ditBatch(config, aeCfg, tokenizer, latentScale, {
+      const batch = ditBatch(config, aeCfg, tokenizer, latentScale, {
         step,
         shape,
         latents,
         captions: clips.captions,
       });
+      return probe ? { ...batch, ...captionTargets(clips.labels) } : batch;
     },
     extra: () => ({ tokenizer: JSON.stringify(tokenizer), latentScale: String(latentScale) }),
     // A shipped DiT moved onto another autoencoder (create() gives no checkpoint then): everything
@@ -667,9 +705,10 @@ function checkSameRun(path: string, saved: Partial<TrainConfig>, now: TrainConfi
     'captionDropout',
     'terminalFraction',
     'conditioning',
+    'captionProbe',
   ] as const;
-  // Runs saved before `conditioning` was an option trained with the default shares.
-  const before: Partial<TrainConfig> = { conditioning: DEFAULT_CONDITIONING, ...saved };
+  // Runs saved before `conditioning` and `captionProbe` were options trained with their defaults.
+  const before: Partial<TrainConfig> = { conditioning: DEFAULT_CONDITIONING, captionProbe: 0, ...saved };
   const changed = keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
   if (JSON.stringify(saved.data) !== JSON.stringify(now.data)) changed.push('data' as never);
   if (changed.length > 0) {

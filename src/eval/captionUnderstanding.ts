@@ -1,0 +1,182 @@
+// Caption understanding: how much of what a caption states does the caption encoder keep?
+//
+// A linear probe (ridge regression onto one-hot answers, argmax) reads each attribute a caption
+// states (src/train/captionProbe.ts: motion direction, speed, colour, class, size, start place)
+// from the pooled caption vector the DiT is conditioned on, fitted on 80 % of held-out level-0
+// captions and scored on the rest. The same probe on plain word counts is the bar: an encoder that
+// scores below bag-of-words has thrown away what the words carry, and no DiT can follow a word
+// its caption vector does not hold. Cheap: no DiT, no sampling.
+import { numpy as np } from '@jax-js/jax';
+import type { ModelBundle } from '../models/bundle.ts';
+import { encodeText, tokenizeBatch } from '../models/text.ts';
+import { Rng } from '../nn/init.ts';
+import { fromHostParams, type HostParams } from '../nn/params.ts';
+import {
+  type CaptionStyle,
+  captionLabels,
+  PROBED_ATTRIBUTES,
+  type ProbedAttribute,
+  UNLABELLED,
+} from '../train/captionProbe.ts';
+import { curriculumScene } from '../train/curriculum.ts';
+import { captionScene } from '../world/captions.ts';
+
+export interface CaptionUnderstandingOptions {
+  /** Held-out level-0 captions (80 % fit the probe, 20 % score it). */
+  count: number;
+  style: CaptionStyle;
+}
+
+export const DEFAULT_CAPTION_UNDERSTANDING: CaptionUnderstandingOptions = { count: 1500, style: 'detailed' };
+
+export interface AttributeAccuracy {
+  /** Probe on the pooled caption vector. */
+  encoder: number;
+  /** The same probe on word counts. */
+  bagOfWords: number;
+  /** Always answering the most common answer of the fitting set. */
+  majority: number;
+  /** Scored captions that state the attribute. */
+  captions: number;
+}
+
+export type CaptionUnderstandingReport = Partial<Record<ProbedAttribute, AttributeAccuracy>>;
+
+const BATCH = 100;
+const RIDGE = 1e-2;
+
+/** What the probe needs of a model: its caption encoder (under `text.` in the DiT) and tokenizer. */
+export type CaptionModel = Pick<ModelBundle, 'preset' | 'dit' | 'tokenizer'>;
+
+export async function captionUnderstanding(
+  model: CaptionModel,
+  options: CaptionUnderstandingOptions = DEFAULT_CAPTION_UNDERSTANDING,
+): Promise<CaptionUnderstandingReport> {
+  const shape = { width: 64, height: 64, frames: 17, fps: 8 };
+  const captions: string[] = [];
+  const labels: Record<ProbedAttribute, number>[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const seed = (Rng.derive(0, `captions:${i}`).uniform() * 2 ** 31) >>> 0;
+    const spec = curriculumScene(seed, 0, shape);
+    captions.push(captionScene(spec, seed)[options.style]);
+    labels.push(captionLabels(spec, options.style));
+  }
+  const encoded = await pooledCaptions(model, captions);
+  const counted = wordCounts(model, captions);
+  const fit = Math.floor(captions.length * 0.8);
+  const report: CaptionUnderstandingReport = {};
+  for (const attribute of Object.keys(PROBED_ATTRIBUTES) as ProbedAttribute[]) {
+    const answers = PROBED_ATTRIBUTES[attribute].length;
+    const stated = labels.map((l, i) => [i, l[attribute]] as const).filter(([, a]) => a !== UNLABELLED);
+    const fitting = stated.filter(([i]) => i < fit);
+    const scoring = stated.filter(([i]) => i >= fit);
+    if (!fitting.length || !scoring.length) continue;
+    const frequency = new Array<number>(answers).fill(0);
+    for (const [, a] of fitting) frequency[a]!++;
+    const common = frequency.indexOf(Math.max(...frequency));
+    const accuracy = (features: Float32Array[]) => {
+      const weights = ridge(
+        fitting.map(([i]) => features[i]!),
+        fitting.map(([, a]) => a),
+        answers,
+      );
+      const right = scoring.filter(([i, a]) => predict(weights, features[i]!) === a).length;
+      return right / scoring.length;
+    };
+    report[attribute] = {
+      encoder: accuracy(encoded),
+      bagOfWords: accuracy(counted),
+      majority: scoring.filter(([, a]) => a === common).length / scoring.length,
+      captions: scoring.length,
+    };
+  }
+  return report;
+}
+
+/** The text encoder's pooled vector of each caption: (captions) × (textWidth). */
+async function pooledCaptions(model: CaptionModel, captions: string[]): Promise<Float32Array[]> {
+  const cfg = model.preset.dit.text;
+  const textParams: HostParams = {};
+  for (const [name, tensor] of Object.entries(model.dit))
+    if (name.startsWith('text.')) textParams[name.slice('text.'.length)] = tensor;
+  const length = model.tokenizer.maxLength;
+  const out: Float32Array[] = [];
+  for (let start = 0; start < captions.length; start += BATCH) {
+    const chunk = captions.slice(start, start + BATCH);
+    const tokens = tokenizeBatch(model.tokenizer, chunk, length);
+    const {
+      tokens: perToken,
+      mask,
+      pooled,
+    } = encodeText(
+      fromHostParams(textParams),
+      cfg,
+      np.array(tokens.ids, { shape: [chunk.length, length], dtype: np.int32 }),
+      np.array(tokens.mask, { shape: [chunk.length, length] }),
+    );
+    perToken.dispose();
+    mask.dispose();
+    const values = new Float32Array(await pooled.data()); // (chunk, textWidth)
+    for (let k = 0; k < chunk.length; k++) out.push(values.slice(k * cfg.width, (k + 1) * cfg.width));
+  }
+  return out;
+}
+
+/** How often each vocabulary word occurs in each caption: (captions) × (vocabulary). */
+function wordCounts(model: CaptionModel, captions: string[]): Float32Array[] {
+  const vocabulary = model.tokenizer.vocab.length;
+  return captions.map((caption) => {
+    const counts = new Float32Array(vocabulary);
+    const tokens = tokenizeBatch(model.tokenizer, [caption], model.tokenizer.maxLength);
+    tokens.ids.forEach((id, k) => {
+      if (tokens.mask[k]) counts[id]!++;
+    });
+    return counts;
+  });
+}
+
+/** Ridge regression onto one-hot answers, with a bias: weights (features + 1) × answers. */
+function ridge(features: Float32Array[], answers: number[], count: number): Float64Array[] {
+  const d = features[0]!.length + 1;
+  // Normal equations [XᵀX + λI | XᵀY], solved by Gauss–Jordan elimination with partial pivoting.
+  const rows = Array.from({ length: d }, () => new Float64Array(d + count));
+  features.forEach((f, n) => {
+    const x = [...f, 1];
+    for (let a = 0; a < d; a++) {
+      const xa = x[a]!;
+      if (xa === 0) continue;
+      const row = rows[a]!;
+      for (let b = 0; b < d; b++) row[b]! += xa * x[b]!;
+      row[d + answers[n]!]! += xa;
+    }
+  });
+  for (let a = 0; a < d; a++) rows[a]![a]! += RIDGE;
+  for (let c = 0; c < d; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < d; r++) if (Math.abs(rows[r]![c]!) > Math.abs(rows[pivot]![c]!)) pivot = r;
+    [rows[c], rows[pivot]] = [rows[pivot]!, rows[c]!];
+    const head = rows[c]!;
+    const scale = head[c]!;
+    for (let k = 0; k < d + count; k++) head[k]! /= scale;
+    for (let r = 0; r < d; r++) {
+      if (r === c) continue;
+      const row = rows[r]!;
+      const factor = row[c]!;
+      if (factor === 0) continue;
+      for (let k = 0; k < d + count; k++) row[k]! -= factor * head[k]!;
+    }
+  }
+  return rows.map((row) => row.slice(d));
+}
+
+function predict(weights: Float64Array[], features: Float32Array): number {
+  const scores = new Float64Array(weights[0]!.length);
+  const x = [...features, 1];
+  x.forEach((xa, a) => {
+    if (xa === 0) return;
+    weights[a]!.forEach((w, k) => {
+      scores[k]! += xa * w;
+    });
+  });
+  return scores.indexOf(Math.max(...scores));
+}

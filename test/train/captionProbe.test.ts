@@ -1,0 +1,168 @@
+// The caption probe: labels claim only what a caption states, the loss is part of the training
+// step and teaches the heads, the heads never reach a packed model, and a run keeps its weight.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { numpy as np } from '@jax-js/jax';
+import { ensureJax } from '../../src/engine/jax.ts';
+import { getPreset } from '../../src/models/presets.ts';
+import { parseTokenizer, tokenizeBatch } from '../../src/models/text.ts';
+import { fromHostParams, withParams } from '../../src/nn/params.ts';
+import {
+  CAPTION_PROBE_PREFIX,
+  type CaptionStyle,
+  captionLabels,
+  captionProbeLoss,
+  captionTargets,
+  PROBED_ATTRIBUTES,
+  UNLABELLED,
+} from '../../src/train/captionProbe.ts';
+import { type Checkpoint, loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { parseTrainConfig, type TrainConfigInput } from '../../src/train/config.ts';
+import { curriculumScene } from '../../src/train/curriculum.ts';
+import { packBundle } from '../../src/train/pack.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import { captionScene } from '../../src/world/captions.ts';
+import { parsePrompt } from '../../src/world/prompt.ts';
+
+const shape = { width: 64, height: 64, frames: 17, fps: 8 };
+
+test('labels say only what the caption states: parsing the caption back gives the same answers', () => {
+  let labelled = 0;
+  for (let seed = 1; seed <= 120; seed++) {
+    const spec = curriculumScene(seed, 0, shape);
+    const captions = captionScene(spec, seed);
+    for (const style of ['short', 'detailed'] as CaptionStyle[]) {
+      const labels = captionLabels(spec, style);
+      const parsed = captionLabels(parsePrompt(captions[style], { ...shape, seed }), style);
+      for (const [attribute, answer] of Object.entries(labels)) {
+        if (answer === UNLABELLED) continue;
+        labelled++;
+        const name = PROBED_ATTRIBUTES[attribute as keyof typeof PROBED_ATTRIBUTES][answer];
+        assert.equal(
+          parsed[attribute as keyof typeof labels],
+          answer,
+          `${style} caption "${captions[style]}" does not state ${attribute} ${name}`,
+        );
+      }
+    }
+    if (captions.short) {
+      const short = captionLabels(spec, 'short');
+      assert.equal(short.speed, UNLABELLED, 'short captions do not name the speed');
+      assert.equal(short.start, UNLABELLED, 'nor the start place');
+    }
+  }
+  assert.ok(labelled > 120 * 5, `only ${labelled} labels`);
+  // Two objects: which one a head should describe is not defined, so nothing is labelled.
+  let twoObjects = 0;
+  for (let seed = 1; seed <= 60; seed++) {
+    const spec = curriculumScene(seed, 1, shape);
+    if (spec.objects.length !== 2) continue;
+    twoObjects++;
+    assert.ok(Object.values(captionLabels(spec, 'detailed')).every((a) => a === UNLABELLED));
+  }
+  assert.ok(twoObjects > 0);
+});
+
+test('one-hot targets: one 1 per labelled attribute, zeros for unlabelled clips', () => {
+  const spec = curriculumScene(3, 0, shape);
+  const targets = captionTargets([captionLabels(spec, 'detailed'), undefined]);
+  for (const [name, { data, shape: dims }] of Object.entries(targets)) {
+    const answers = dims[1]!;
+    assert.equal(
+      data.subarray(0, answers).reduce((a, b) => a + b, 0),
+      1,
+      name,
+    );
+    assert.ok(data.subarray(answers).every((v) => v === 0));
+  }
+});
+
+async function trainTiny(dir: string, input: Partial<TrainConfigInput>, steps: number): Promise<Checkpoint> {
+  const trainer = await Trainer.create(
+    parseTrainConfig({
+      stage: 'dit',
+      preset: 'tiny',
+      steps,
+      lr: 1e-2,
+      warmupSteps: 1,
+      autoencoder: join(dir, 'ae', 'checkpoint.safetensors'),
+      ...input,
+    } as TrainConfigInput),
+    { resume: true },
+  );
+  while (trainer.currentStep < steps) await trainer.log(await trainer.trainStep());
+  await trainer.save();
+  await trainer.dispose();
+  return loadCheckpoint(join(input.out!, 'checkpoint.safetensors'));
+}
+
+/** The probe's mean cross-entropy on held-out level-0 detailed captions, under a checkpoint's weights. */
+async function heldOutProbeLoss(ckpt: Checkpoint): Promise<number> {
+  const preset = getPreset('tiny');
+  const tokenizer = parseTokenizer(ckpt.extra!.tokenizer!);
+  const specs = Array.from({ length: 32 }, (_, i) =>
+    curriculumScene(9000 + i, 0, { ...shape, width: 16, height: 16, frames: 5 }),
+  );
+  const captions = specs.map((spec, i) => captionScene(spec, 9000 + i).detailed);
+  const tokens = tokenizeBatch(tokenizer, captions, tokenizer.maxLength);
+  const targets = Object.fromEntries(
+    Object.entries(captionTargets(specs.map((s) => captionLabels(s, 'detailed')))).map(([k, t]) => [
+      k,
+      np.array(t.data, { shape: t.shape }),
+    ]),
+  );
+  const loss = withParams(fromHostParams(ckpt.params), (p) =>
+    captionProbeLoss(
+      p,
+      preset.dit.text,
+      np.array(tokens.ids, { shape: [captions.length, tokenizer.maxLength], dtype: np.int32 }),
+      np.array(tokens.mask, { shape: [captions.length, tokenizer.maxLength] }),
+      targets,
+    ),
+  );
+  return (await loss.data())[0]!;
+}
+
+test('the probe loss trains the heads, adds to the step loss, stays out of packed models, and fixes the run', async () => {
+  await ensureJax();
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-probe-'));
+  try {
+    const ae = await Trainer.create(
+      parseTrainConfig({ stage: 'autoencoder', preset: 'tiny', steps: 1, out: join(dir, 'ae') }),
+    );
+    await ae.trainStep();
+    await ae.save();
+    await ae.dispose();
+
+    const plain = await trainTiny(dir, { out: join(dir, 'plain') }, 1);
+    assert.ok(!Object.keys(plain.params).some((n) => n.startsWith(CAPTION_PROBE_PREFIX)));
+    const start = await trainTiny(dir, { out: join(dir, 'probe'), captionProbe: 1 }, 1);
+    const before = await heldOutProbeLoss(start);
+    const probed = await trainTiny(dir, { out: join(dir, 'probe'), captionProbe: 1 }, 80);
+    const after = await heldOutProbeLoss(probed);
+    assert.ok(after < 0.75 * before, `held-out probe loss ${before.toFixed(3)} → ${after.toFixed(3)}`);
+
+    // Same seed, same batch: the first step's loss differs by the probe's cross-entropy (> 0).
+    const { readFile } = await import('node:fs/promises');
+    const firstLoss = async (run: string) =>
+      JSON.parse((await readFile(join(dir, run, 'log.jsonl'), 'utf8')).split('\n')[0]!).loss as number;
+    assert.ok((await firstLoss('probe')) > (await firstLoss('plain')) + 0.5);
+
+    const packed = packBundle({
+      autoencoder: await loadCheckpoint(join(dir, 'ae', 'checkpoint.safetensors')),
+      dit: probed,
+    });
+    assert.ok(!Object.keys(packed.dit).some((n) => n.startsWith(CAPTION_PROBE_PREFIX)));
+    assert.ok(Object.keys(probed.params).some((n) => n.startsWith(CAPTION_PROBE_PREFIX)));
+
+    await assert.rejects(
+      () => trainTiny(dir, { out: join(dir, 'probe') }, 81),
+      /trained with different captionProbe/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
