@@ -32,11 +32,11 @@ export function registerTrainCommands(program: Command): void {
   program
     .command('train')
     .description(
-      'train the autoencoder, then the DiT, on the built-in captioned-video world (decoder: fine-tune the decoder alone)',
+      'train the autoencoder, then the DiT, on the built-in captioned-video world (decoder: fine-tune the decoder alone; text: the caption encoder alone, on what captions state)',
     )
     .addOption(
       new Option('--stage <stage>', 'what to train')
-        .choices(['autoencoder', 'dit', 'decoder'])
+        .choices(['autoencoder', 'dit', 'decoder', 'text'])
         .makeOptionMandatory(),
     )
     .addOption(new Option('--preset <name>', 'model size').choices(Object.keys(PRESETS)).default('small'))

@@ -11,6 +11,7 @@ interface PackOptions {
   autoencoder?: string;
   decoder?: string;
   dit?: string;
+  text?: string;
   out: string;
   id?: string;
 }
@@ -24,6 +25,7 @@ export function registerWeightsCommands(program: Command): void {
     .option('--autoencoder <checkpoint>', 'autoencoder checkpoint.safetensors')
     .option('--decoder <checkpoint>', 'decoder fine-tune checkpoint (replaces the decoder only)')
     .option('--dit <checkpoint>', 'DiT checkpoint.safetensors')
+    .option('--text <checkpoint>', "caption encoder from `train --stage text` (replaces the DiT's)")
     .option('--out <file>', 'model file to write', DEFAULT_WEIGHTS)
     .option('--id <id>', 'model id (default: kinema-<preset>-<dit step>[-d<decoder step>])')
     .action(async (opts: PackOptions) => {
@@ -32,6 +34,7 @@ export function registerWeightsCommands(program: Command): void {
         autoencoder: opts.autoencoder ? await loadCheckpoint(opts.autoencoder) : undefined,
         decoder: opts.decoder ? await loadCheckpoint(opts.decoder) : undefined,
         dit: opts.dit ? await loadCheckpoint(opts.dit) : undefined,
+        text: opts.text ? await loadCheckpoint(opts.text) : undefined,
         id: opts.id,
       });
       await saveModel(opts.out, bundle);

@@ -12,7 +12,6 @@
 // whose scene specs give the answers for free. The heads are training-only: `weights pack` leaves
 // them out. Shard clips (real videos) carry no labels and add nothing to this loss.
 import { nn, numpy as np } from '@jax-js/jax';
-import { type TextEncoderConfig, textEncoder } from '../models/text.ts';
 import type { ParamSpec } from '../nn/init.ts';
 import { xavier, zeros } from '../nn/init.ts';
 import type { ParamReader } from '../nn/params.ts';
@@ -108,18 +107,13 @@ export function captionTargets(
 
 /**
  * Mean cross-entropy of the heads over the labelled (clip, attribute) pairs: a scalar.
- * `p` reads the training record (text encoder under `text.`, heads under `captionProbe.`).
+ * `p` reads the heads (`captionProbe.` in the training record); consumes `pooled` and the targets.
  */
 export function captionProbeLoss(
   p: ParamReader,
-  textCfg: TextEncoderConfig,
-  captionIds: np.Array, // (batch, length) int32
-  captionMask: np.Array, // (batch, length)
+  pooled: np.Array, // (batch, textWidth): the caption encoder's masked mean
   targets: Record<string, np.Array>, // probe_<attribute>: (batch, answers) one-hot or zeros
 ): np.Array {
-  const { tokens, mask, pooled } = textEncoder(p.at('text'), textCfg, captionIds, captionMask); // pooled (batch, textWidth)
-  tokens.dispose();
-  mask.dispose();
   let total: np.Array = np.array(0);
   let labelled: np.Array = np.array(0);
   for (const attribute of ATTRIBUTES) {
@@ -131,4 +125,9 @@ export function captionProbeLoss(
   }
   pooled.dispose();
   return total.div(labelled.add(1e-6)); // scalar
+}
+
+/** The probe's batch arrays out of a training batch. */
+export function probeTargetsOf(batch: Record<string, np.Array>): Record<string, np.Array> {
+  return Object.fromEntries(ATTRIBUTES.map((a) => [`probe_${a}`, batch[`probe_${a}`]!]));
 }

@@ -19,7 +19,7 @@ export interface Checkpoint {
    * Which network this trains: the autoencoder, the DiT with its caption encoder, or the
    * autoencoder's decoder alone on a frozen encoder's latents.
    */
-  stage: 'autoencoder' | 'dit' | 'decoder';
+  stage: 'autoencoder' | 'dit' | 'decoder' | 'text';
   /** Optimizer steps taken so far. */
   step: number;
   /** The run's full configuration (preset, data, optimizer), as validated at the edge. */
@@ -88,7 +88,7 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   for (const [key, value] of Object.entries(metadata))
     if (key.startsWith('extra.')) extra[key.slice(6)] = value;
   const stage = metadata.stage;
-  if (stage !== 'autoencoder' && stage !== 'dit' && stage !== 'decoder')
+  if (stage !== 'autoencoder' && stage !== 'dit' && stage !== 'decoder' && stage !== 'text')
     throw new CheckpointError(`${path}: unknown stage "${stage}"`);
   return {
     stage,

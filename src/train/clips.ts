@@ -6,6 +6,7 @@
 import { Rng } from '../nn/init.ts';
 import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
+import type { SceneSpec } from '../world/spec.ts';
 import { type CaptionStyle, captionLabels, type ProbedAttribute } from './captionProbe.ts';
 import { curriculumScene } from './curriculum.ts';
 import type { ShardReader } from './shards.ts';
@@ -45,19 +46,31 @@ export function worldBatch(opts: ClipSourceOptions, step: number, batch: number)
   const { width, height, frames } = opts;
   const frameValues = frames * height * width * 3;
   const pixels = new Float32Array(batch * frameValues);
-  const captions: string[] = [];
-  const labels: ClipBatch['labels'] = [];
-  for (let b = 0; b < batch; b++) {
-    const seed = clipSeed(opts.seed, step, b);
-    const spec = curriculumScene(seed, opts.level, { width, height, frames, fps: opts.fps }, opts.maxObjects);
-    const clip = renderClip(spec, seed);
+  const { specs, seeds, captions, labels } = worldCaptionBatch(opts, step, batch);
+  specs.forEach((spec, b) => {
+    const clip = renderClip(spec, seeds[b]!);
     const offset = b * frameValues;
     for (let i = 0; i < frameValues; i++) pixels[offset + i] = clip.pixels[i]! / 127.5 - 1;
+  });
+  return { pixels, captions, labels, shape: [batch, frames, height, width, 3] };
+}
+
+/** The scenes and captions of a world batch without rendering them (what the text stage trains on). */
+export function worldCaptionBatch(opts: ClipSourceOptions, step: number, batch: number) {
+  const specs: SceneSpec[] = [];
+  const seeds: number[] = [];
+  const captions: string[] = [];
+  const labels: Record<ProbedAttribute, number>[] = [];
+  for (let b = 0; b < batch; b++) {
+    const seed = clipSeed(opts.seed, step, b);
+    const spec = curriculumScene(seed, opts.level, opts, opts.maxObjects);
     const style = pickCaptionStyle(new Rng(seed ^ 0x5bd1e995));
+    specs.push(spec);
+    seeds.push(seed);
     captions.push(captionScene(spec, seed)[style]);
     labels.push(captionLabels(spec, style));
   }
-  return { pixels, captions, labels, shape: [batch, frames, height, width, 3] };
+  return { specs, seeds, captions, labels };
 }
 
 /**

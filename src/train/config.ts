@@ -9,9 +9,10 @@ export const trainConfigSchema = z.object({
   /**
    * The autoencoder trains first (pixels ↔ latents); the DiT then learns on its latents. The
    * decoder stage fine-tunes the decoder alone on the frozen encoder's latents, which leaves a
-   * trained DiT valid.
+   * trained DiT valid. The text stage trains the caption encoder alone on the caption probe
+   * (src/train/captionProbe.ts), starting from a model's encoder.
    */
-  stage: z.enum(['autoencoder', 'dit', 'decoder']),
+  stage: z.enum(['autoencoder', 'dit', 'decoder', 'text']),
   preset: z.enum(presetNames).default('small'),
   /** Total optimizer steps of the run (the LR schedule ends here). */
   steps: z.number().int().min(1).max(10_000_000),
@@ -116,6 +117,9 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     throw new TrainConfigError(
       'data.source "shards" needs data.shards (a folder written by `kinema world export`)',
     );
+  }
+  if (config.stage === 'text' && !config.initFrom) {
+    throw new TrainConfigError("the text stage trains a model's caption encoder: give --init-from MODEL");
   }
   if (config.stage !== 'autoencoder' && !config.autoencoder && !config.initFrom) {
     throw new TrainConfigError(

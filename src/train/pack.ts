@@ -23,6 +23,8 @@ export interface BundleParts {
   decoder?: Checkpoint;
   /** The DiT with its caption encoder, tokenizer and latent scale. */
   dit?: Checkpoint;
+  /** A caption encoder from the text stage: replaces the DiT's `text.` weights (same tokenizer). */
+  text?: Checkpoint;
   id?: string;
 }
 
@@ -31,13 +33,14 @@ export interface BundleParts {
  * e.g. a new DiT and a fine-tuned decoder over the shipped model's encoder.
  */
 export function packBundle(parts: BundleParts): ModelBundle {
-  const { base, autoencoder, decoder, dit } = parts;
+  const { base, autoencoder, decoder, dit, text } = parts;
   if (!base && (!autoencoder || !dit))
     throw new WeightsError('packing needs a base model, or both an autoencoder and a DiT checkpoint');
   for (const [role, ckpt] of [
     ['autoencoder', autoencoder],
     ['decoder', decoder],
     ['dit', dit],
+    ['text', text],
   ] as const) {
     if (ckpt && ckpt.stage !== role)
       throw new WeightsError(`the ${role} checkpoint is a ${ckpt.stage} checkpoint`);
@@ -72,16 +75,21 @@ export function packBundle(parts: BundleParts): ModelBundle {
     throw new WeightsError(
       `the autoencoder makes ${preset.autoencoder.latentChannels} latent channels but the DiT reads ${preset.dit.latentChannels}: pack a DiT trained on this autoencoder`,
     );
+  // the caption probe's heads only shape training; the model does not use them
+  const withoutProbe = (weights: HostParams) =>
+    Object.fromEntries(Object.entries(weights).filter(([name]) => !name.startsWith(CAPTION_PROBE_PREFIX)));
+  let ditWeights = dit ? withoutProbe(weightsOf(dit)) : base!.dit;
+  if (text) {
+    if (text.extra?.tokenizer !== JSON.stringify(tokenizer))
+      throw new WeightsError('the caption encoder was trained with another tokenizer than this DiT reads');
+    ditWeights = { ...ditWeights, ...withoutProbe(weightsOf(text)) };
+    Object.assign(card, { textConfig: text.config, textSteps: text.step });
+  }
   return {
     id: parts.id ?? `kinema-${preset.name}-${card.ditSteps ?? 0}${decoder ? `-d${decoder.step}` : ''}`,
     preset,
     autoencoder: autoencoderWeights,
-    // the caption probe's heads only shape training; the model does not use them
-    dit: dit
-      ? Object.fromEntries(
-          Object.entries(weightsOf(dit)).filter(([name]) => !name.startsWith(CAPTION_PROBE_PREFIX)),
-        )
-      : base!.dit,
+    dit: ditWeights,
     tokenizer: tokenizer!,
     latentScale: latentScale!,
     card,

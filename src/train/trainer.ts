@@ -7,7 +7,7 @@
 // point resumes exactly, because every batch is a pure function of (seed, step).
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { numpy as np } from '@jax-js/jax';
+import { numpy as np } from '@jax-js/jax';
 import {
   DEFAULT_CONDITIONING,
   ditLoss,
@@ -36,7 +36,16 @@ import {
 import { loadModel, type ModelBundle } from '../models/bundle.ts';
 import { ditParamSpec } from '../models/dit.ts';
 import { getPreset, type ModelPreset } from '../models/presets.ts';
-import { parseTokenizer, type Tokenizer, tokenizeBatch, trainTokenizer } from '../models/text.ts';
+import {
+  encodeText,
+  parseTokenizer,
+  type TextEncoderConfig,
+  type Tokenizer,
+  textEncoder,
+  textEncoderParamSpec,
+  tokenizeBatch,
+  trainTokenizer,
+} from '../models/text.ts';
 import type { AdamWConfig } from '../nn/adamw.ts';
 import { createEma, emaDecayAt, updateEma } from '../nn/ema.ts';
 import { initParams, Rng } from '../nn/init.ts';
@@ -53,9 +62,17 @@ import {
   captionProbeParamSpec,
   captionTargetShapes,
   captionTargets,
+  probeTargetsOf,
 } from './captionProbe.ts';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { type ClipBatch, type ClipSourceOptions, shardBatch, worldBatch, worldCaptions } from './clips.ts';
+import {
+  type ClipBatch,
+  type ClipSourceOptions,
+  shardBatch,
+  worldBatch,
+  worldCaptionBatch,
+  worldCaptions,
+} from './clips.ts';
 import type { TrainConfig } from './config.ts';
 import { type LossPoint, renderLossCurve } from './lossCurve.ts';
 import { ShardReader } from './shards.ts';
@@ -104,7 +121,7 @@ export interface BatchShape {
 
 export function clipShapeOf(config: TrainConfig, preset: ModelPreset): BatchShape {
   return {
-    batch: config.batch ?? preset.training.batch,
+    batch: config.batch ?? (config.stage === 'text' ? TEXT_BATCH : preset.training.batch),
     width: config.width ?? preset.training.width,
     height: config.height ?? preset.training.height,
     frames: config.frames ?? preset.training.frames,
@@ -258,6 +275,35 @@ export async function encoderSession(
   };
 }
 
+/** The caption encoder's token outputs as an ONNX session (frozen weights), for a batch shape. */
+async function textTokenSession(
+  cfg: TextEncoderConfig,
+  weights: HostParams,
+  batch: number,
+  length: number,
+): Promise<{ run(inputs: { ids: HostTensor; mask: HostTensor }): Promise<Float32Array> }> {
+  const specs = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, new ArraySpec(v.shape)]));
+  const graph = exportInference(
+    (params: Params, ids: np.Array, mask: np.Array) => {
+      const text = encodeText(params, cfg, ids, mask);
+      text.mask.dispose();
+      text.pooled.dispose();
+      return text.tokens; // (batch, length, width)
+    },
+    [specs, new ArraySpec([batch, length], 'int32'), new ArraySpec([batch, length])],
+    { argNames: ['params', 'ids', 'mask'], outputNames: ['tokens'] },
+  );
+  const session = await OrtSession.create(graph.model);
+  const feeds: Record<string, HostTensor> = {};
+  for (const [k, v] of Object.entries(weights)) feeds[`params.${k}`] = v;
+  return {
+    async run({ ids, mask }) {
+      const out = await session.run({ ...feeds, ids, mask });
+      return Object.values(out)[0]!.data as Float32Array;
+    },
+  };
+}
+
 /** The frozen autoencoder's weights: from --autoencoder, else from the bundle the run starts from. */
 async function autoencoderWeights(config: TrainConfig, bundle?: ModelBundle): Promise<HostParams> {
   if (!config.autoencoder) return bundle!.autoencoder;
@@ -357,10 +403,12 @@ async function ditStage(
         captionIds: flowBatch.captionIds.ref,
         captionMask: flowBatch.captionMask.ref,
       });
-      const targets = Object.fromEntries(Object.keys(captionTargetShapes(1)).map((k) => [k, batch[k]!]));
-      const probed = withParams(params, (p) =>
-        captionProbeLoss(p, preset.dit.text, flowBatch.captionIds, flowBatch.captionMask, targets),
-      );
+      const probed = withParams(params, (p) => {
+        const text = textEncoder(p.at('text'), preset.dit.text, flowBatch.captionIds, flowBatch.captionMask);
+        text.tokens.dispose();
+        text.mask.dispose();
+        return captionProbeLoss(p, text.pooled, probeTargetsOf(batch));
+      });
       return flow.add(probed.mul(probe)); // scalar
     },
     batchShapes: (shape) => ({
@@ -388,6 +436,79 @@ async function ditStage(
     warmStart: bundle?.dit,
     adapt: (name, _trained, fresh) =>
       name.startsWith('patchEmbed.') || name.startsWith('final.') ? fresh : undefined,
+  };
+}
+
+/** Captions per step of the text stage (only the batch of a BatchShape matters to it). */
+const TEXT_BATCH = 256;
+/**
+ * Weight of the anchor term of the text stage: mean squared change of the encoder's token outputs
+ * (layer-normed, so about 1 per value when unrelated) from where they started.
+ */
+const TEXT_ANCHOR_WEIGHT = 1;
+
+/**
+ * The caption encoder alone, trained on the caption probe (src/train/captionProbe.ts): what a
+ * pretrained text encoder is to other video models, here learned from the world's captions and
+ * the scene specs behind them. It starts from a model bundle's encoder and tokenizer, and an anchor
+ * term keeps its token outputs near where they started, so the DiT that reads them still can; a
+ * DiT run from the bundle this makes (`weights pack --text`) then learns to use what is new.
+ */
+function textStage(config: TrainConfig, preset: ModelPreset, bundle?: ModelBundle): Stage {
+  if (!bundle) throw new TrainingError('the text stage starts from a model: give --init-from MODEL');
+  const textCfg = bundle.preset.dit.text;
+  const { tokenizer } = bundle;
+  const length = tokenizer.maxLength;
+  const startingEncoder: HostParams = {};
+  for (const [name, tensor] of Object.entries(bundle.dit))
+    if (name.startsWith('text.')) startingEncoder[name] = tensor;
+  const source = clipSource(config, preset);
+  const anchorParams = Object.fromEntries(
+    Object.entries(startingEncoder).map(([name, t]) => [name.slice('text.'.length), t]),
+  );
+  const anchors = new Map<number, ReturnType<typeof textTokenSession>>();
+  const anchorFor = (batch: number) => {
+    if (!anchors.has(batch)) anchors.set(batch, textTokenSession(textCfg, anchorParams, batch, length));
+    return anchors.get(batch)!;
+  };
+  return {
+    initialParams: () => {
+      const spec = Object.fromEntries(
+        Object.entries(textEncoderParamSpec(textCfg)).map(([name, entry]) => [`text.${name}`, entry]),
+      );
+      return initParams({ ...spec, ...captionProbeParamSpec(textCfg.width) }, config.seed);
+    },
+    loss: (params, batch) =>
+      withParams(params, (p) => {
+        const text = textEncoder(p.at('text'), textCfg, batch.captionIds!, batch.captionMask!); // tokens (batch, length, width)
+        const mask = text.mask.reshape([...text.mask.shape, 1]); // (batch, length, 1)
+        const moved = np.square(text.tokens.sub(batch.anchorTokens!)).mul(mask.ref).sum(); // scalar
+        const anchor = moved.div(mask.sum().mul(textCfg.width).add(1e-6));
+        return captionProbeLoss(p, text.pooled, probeTargetsOf(batch)).add(anchor.mul(TEXT_ANCHOR_WEIGHT));
+      }),
+    batchShapes: (shape) => ({
+      captionIds: new ArraySpec([shape.batch, length], 'int32'),
+      captionMask: new ArraySpec([shape.batch, length]),
+      anchorTokens: new ArraySpec([shape.batch, length, textCfg.width]),
+      ...Object.fromEntries(
+        Object.entries(captionTargetShapes(shape.batch)).map(([k, dims]) => [k, new ArraySpec(dims)]),
+      ),
+    }),
+    async makeBatch(step, shape) {
+      const { captions, labels } = worldCaptionBatch(source, step, shape.batch);
+      const tokens = tokenizeBatch(tokenizer, captions, length);
+      const ids = { data: tokens.ids, shape: [shape.batch, length] };
+      const mask = { data: tokens.mask, shape: [shape.batch, length] };
+      const anchor = await (await anchorFor(shape.batch)).run({ ids, mask }); // where the start put them
+      return {
+        captionIds: ids,
+        captionMask: mask,
+        anchorTokens: { data: anchor, shape: [shape.batch, length, textCfg.width] },
+        ...captionTargets(labels),
+      };
+    },
+    extra: () => ({ tokenizer: JSON.stringify(tokenizer) }),
+    warmStart: startingEncoder,
   };
 }
 
@@ -521,7 +642,9 @@ export class Trainer {
         ? autoencoderStage(config, preset, bundle)
         : config.stage === 'decoder'
           ? await decoderStage(config, preset, bundle)
-          : await ditStage(config, preset, resumed, bundle);
+          : config.stage === 'text'
+            ? textStage(config, preset, bundle)
+            : await ditStage(config, preset, resumed, bundle);
     const params = stage.initialParams();
     const host = await toHostParams(params);
     if (!resumed && stage.warmStart) resumed = warmStartCheckpoint(config, host, stage);

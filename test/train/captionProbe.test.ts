@@ -1,14 +1,15 @@
 // The caption probe: labels claim only what a caption states, the loss is part of the training
 // step and teaches the heads, the heads never reach a packed model, and a run keeps its weight.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { numpy as np } from '@jax-js/jax';
 import { ensureJax } from '../../src/engine/jax.ts';
+import { saveModel } from '../../src/models/bundle.ts';
 import { getPreset } from '../../src/models/presets.ts';
-import { parseTokenizer, tokenizeBatch } from '../../src/models/text.ts';
+import { parseTokenizer, textEncoder, tokenizeBatch } from '../../src/models/text.ts';
 import { fromHostParams, withParams } from '../../src/nn/params.ts';
 import {
   CAPTION_PROBE_PREFIX,
@@ -26,6 +27,7 @@ import { packBundle } from '../../src/train/pack.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { captionScene } from '../../src/world/captions.ts';
 import { parsePrompt } from '../../src/world/prompt.ts';
+import { tinyModel } from '../pipeline/_tinyModel.ts';
 
 const shape = { width: 64, height: 64, frames: 17, fps: 8 };
 
@@ -114,15 +116,17 @@ async function heldOutProbeLoss(ckpt: Checkpoint): Promise<number> {
       np.array(t.data, { shape: t.shape }),
     ]),
   );
-  const loss = withParams(fromHostParams(ckpt.params), (p) =>
-    captionProbeLoss(
-      p,
+  const loss = withParams(fromHostParams(ckpt.params), (p) => {
+    const text = textEncoder(
+      p.at('text'),
       preset.dit.text,
       np.array(tokens.ids, { shape: [captions.length, tokenizer.maxLength], dtype: np.int32 }),
       np.array(tokens.mask, { shape: [captions.length, tokenizer.maxLength] }),
-      targets,
-    ),
-  );
+    );
+    text.tokens.dispose();
+    text.mask.dispose();
+    return captionProbeLoss(p, text.pooled, targets);
+  });
   return (await loss.data())[0]!;
 }
 
@@ -146,7 +150,6 @@ test('the probe loss trains the heads, adds to the step loss, stays out of packe
     assert.ok(after < 0.75 * before, `held-out probe loss ${before.toFixed(3)} → ${after.toFixed(3)}`);
 
     // Same seed, same batch: the first step's loss differs by the probe's cross-entropy (> 0).
-    const { readFile } = await import('node:fs/promises');
     const firstLoss = async (run: string) =>
       JSON.parse((await readFile(join(dir, run, 'log.jsonl'), 'utf8')).split('\n')[0]!).loss as number;
     assert.ok((await firstLoss('probe')) > (await firstLoss('plain')) + 0.5);
@@ -162,6 +165,55 @@ test('the probe loss trains the heads, adds to the step loss, stays out of packe
       () => trainTiny(dir, { out: join(dir, 'probe') }, 81),
       /trained with different captionProbe/,
     );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the text stage trains a model’s caption encoder on the probe; packing swaps in only the encoder', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-text-'));
+  try {
+    const model = await tinyModel();
+    const modelPath = join(dir, 'model.safetensors');
+    await saveModel(modelPath, model);
+    await assert.rejects(
+      async () => parseTrainConfig({ stage: 'text', preset: 'tiny', steps: 1, out: join(dir, 'x') }),
+      /--init-from MODEL/,
+    );
+    const config = (steps: number) =>
+      parseTrainConfig({
+        stage: 'text',
+        preset: 'tiny',
+        steps,
+        lr: 1e-2,
+        warmupSteps: 1,
+        batch: 32,
+        out: join(dir, 'text'),
+        initFrom: modelPath,
+      });
+    const first = await Trainer.create(config(30));
+    const start = await first.trainStep();
+    while (first.currentStep < 30) await first.log(await first.trainStep());
+    await first.save();
+    await first.dispose();
+    const log = (await readFile(join(dir, 'text', 'log.jsonl'), 'utf8')).trim().split('\n');
+    const last = JSON.parse(log[log.length - 1]!).loss as number;
+    assert.ok(last < 0.8 * start.loss, `text-stage loss ${start.loss.toFixed(3)} → ${last.toFixed(3)}`);
+
+    const text = await loadCheckpoint(join(dir, 'text', 'checkpoint.safetensors'));
+    const packed = packBundle({ base: model, text, id: 'kinema-tiny-text' });
+    for (const [name, tensor] of Object.entries(model.dit)) {
+      const now = packed.dit[name]!.data;
+      const same = tensor.data.every((v, i) => v === now[i]);
+      assert.equal(same, !name.startsWith('text.'), `${name} ${same ? 'kept' : 'changed'}`);
+    }
+    assert.ok(!Object.keys(packed.dit).some((n) => n.startsWith(CAPTION_PROBE_PREFIX)));
+    assert.equal(packed.card.textSteps, 30);
+    const otherTokenizer = {
+      ...model,
+      tokenizer: { ...model.tokenizer, vocab: [...model.tokenizer.vocab, 'zebra'] },
+    };
+    assert.throws(() => packBundle({ base: otherTokenizer, text }), /another tokenizer/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
