@@ -126,16 +126,20 @@ try {
     });
 
     // The very command decodeVideo runs (same args builder), from a shell to /dev/null, and the
-    // same with its frames read through a pipe (`| cat`), as decodeVideo must read them.
+    // same with its frames read through a pipe (`| cat`), as any reader of ffmpeg's stdout must.
+    // Each run is short (0.1-0.3 s) and the machine may be shared: 15 rounds, not 7.
     const decodeArgv = decodeArgs(await probeMedia(ours));
     const decodeCommand = `${quote(ffmpeg)} -hide_banner -nostdin ${decodeArgv.map(quote).join(' ')}`;
-    const [decodeOurs, probeOnly, probeFfmpeg, decodeDirect, decodePiped] = (await interleavedMs([
-      () => decodeVideo(ours),
-      () => probeMedia(ours),
-      () => probeMedia(ours, { readIndex: false }),
-      () => shell(`${decodeCommand} > /dev/null`),
-      () => shell(`${decodeCommand} | cat > /dev/null`),
-    ])) as [number, number, number, number, number];
+    const [decodeOurs, probeOnly, probeFfmpeg, decodeDirect, decodePiped] = (await interleavedMs(
+      [
+        () => decodeVideo(ours),
+        () => probeMedia(ours),
+        () => probeMedia(ours, { readIndex: false }),
+        () => shell(`${decodeCommand} > /dev/null`),
+        () => shell(`${decodeCommand} | cat > /dev/null`),
+      ],
+      15,
+    )) as [number, number, number, number, number];
     report({
       name: `media.decode.mp4.${size}`,
       frames,

@@ -60,6 +60,11 @@ export function registerTrainCommands(program: Command): void {
     .option('--lr <rate>', 'peak learning rate', Number.parseFloat)
     .option('--warmup <steps>', 'learning-rate warm-up steps', int)
     .option(
+      '--ema <decay>',
+      "decay of the weights' moving average that checkpoints ship (default 0.999)",
+      Number.parseFloat,
+    )
+    .option(
       '--shards <dir>',
       'train on a shard set (from `world export` or `data ingest`) instead of the live world',
     )
@@ -111,6 +116,7 @@ export function registerTrainCommands(program: Command): void {
         conditioning: opts.conditioning,
         captionProbe: opts.captionProbe,
         warmupSteps: opts.warmup,
+        emaDecay: opts.ema,
         seed: opts.seed,
         checkpointEvery: opts.checkpointEvery,
         data: {
