@@ -84,7 +84,9 @@ test('a consumer that stops reading pauses ffmpeg; memory stays bounded', LIMIT,
     peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
   }
   assert.equal(received, frames * frame);
-  assert.ok(peak < 32e6, `held ${(peak / 1e6).toFixed(1)} MB of frames while paused`);
+  // Paused: a few frames held, plus read pieces and consumed chunks that wait for the collector
+  // (measured 20–34 MB); unpaused it would be all 207 MB.
+  assert.ok(peak < 64e6, `peak ${(peak / 1e6).toFixed(1)} MB of frame memory`);
 });
 
 test('many streams at once each get their own bytes', LIMIT, async () => {
