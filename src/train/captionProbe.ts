@@ -12,6 +12,7 @@
 // whose scene specs give the answers for free. The heads are training-only: `weights pack` leaves
 // them out. Shard clips (real videos) carry no labels and add nothing to this loss.
 import { nn, numpy as np } from '@jax-js/jax';
+import { ArraySpec } from '../engine/export.ts';
 import type { ParamSpec } from '../nn/init.ts';
 import { xavier, zeros } from '../nn/init.ts';
 import type { ParamReader } from '../nn/params.ts';
@@ -84,8 +85,10 @@ export function captionProbeParamSpec(textWidth: number): ParamSpec {
 }
 
 /** Batch arrays of the probe: a one-hot target per attribute, all zeros where unlabelled. */
-export function captionTargetShapes(batch: number): Record<string, number[]> {
-  return Object.fromEntries(ATTRIBUTES.map((a) => [`probe_${a}`, [batch, PROBED_ATTRIBUTES[a].length]]));
+export function captionTargetSpecs(batch: number): Record<string, ArraySpec> {
+  return Object.fromEntries(
+    ATTRIBUTES.map((a) => [`probe_${a}`, new ArraySpec([batch, PROBED_ATTRIBUTES[a].length])]),
+  );
 }
 
 /** Host one-hot targets (batch, answers) per attribute from each clip's labels. */

@@ -60,7 +60,7 @@ import {
 import {
   captionProbeLoss,
   captionProbeParamSpec,
-  captionTargetShapes,
+  captionTargetSpecs,
   captionTargets,
   probeTargetsOf,
 } from './captionProbe.ts';
@@ -258,47 +258,45 @@ export async function encoderSession(
   weights: HostParams,
   pixelShape: number[],
 ): Promise<{ run(pixels: Float32Array): Promise<Float32Array> }> {
-  const specs = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, new ArraySpec(v.shape)]));
-  const graph = exportInference(
+  const session = await frozenSession(
     (params: Params, pixels: np.Array) => encode(params, cfg, pixels),
-    [specs, new ArraySpec(pixelShape)],
-    { argNames: ['params', 'pixels'], outputNames: ['latents'] },
+    weights,
+    { pixels: new ArraySpec(pixelShape) },
   );
-  const session = await OrtSession.create(graph.model);
-  const feeds: Record<string, HostTensor> = {};
-  for (const [k, v] of Object.entries(weights)) feeds[`params.${k}`] = v;
-  return {
-    async run(pixels) {
-      const out = await session.run({ ...feeds, pixels: { data: pixels, shape: pixelShape } });
-      return Object.values(out)[0]!.data as Float32Array;
-    },
-  };
+  return { run: (pixels) => session.run({ pixels: { data: pixels, shape: pixelShape } }) };
 }
 
-/** The caption encoder's token outputs as an ONNX session (frozen weights), for a batch shape. */
-async function textTokenSession(
-  cfg: TextEncoderConfig,
-  weights: HostParams,
-  batch: number,
-  length: number,
-): Promise<{ run(inputs: { ids: HostTensor; mask: HostTensor }): Promise<Float32Array> }> {
-  const specs = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, new ArraySpec(v.shape)]));
-  const graph = exportInference(
+/** The caption encoder's token outputs (batch, length, width) for a batch shape, weights frozen. */
+function textTokenSession(cfg: TextEncoderConfig, weights: HostParams, batch: number, length: number) {
+  return frozenSession(
     (params: Params, ids: np.Array, mask: np.Array) => {
       const text = encodeText(params, cfg, ids, mask);
       text.mask.dispose();
       text.pooled.dispose();
       return text.tokens; // (batch, length, width)
     },
-    [specs, new ArraySpec([batch, length], 'int32'), new ArraySpec([batch, length])],
-    { argNames: ['params', 'ids', 'mask'], outputNames: ['tokens'] },
+    weights,
+    { ids: new ArraySpec([batch, length], 'int32'), mask: new ArraySpec([batch, length]) },
   );
+}
+
+/** `fn(params, ...inputs)` with fixed weights as one ONNX Runtime session: inputs in, one array out. */
+async function frozenSession(
+  fn: (params: Params, ...inputs: np.Array[]) => np.Array,
+  weights: HostParams,
+  inputs: Record<string, ArraySpec>,
+): Promise<{ run(feeds: Record<string, HostTensor>): Promise<Float32Array> }> {
+  const specs = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, new ArraySpec(v.shape)]));
+  const graph = exportInference(fn, [specs, ...Object.values(inputs)], {
+    argNames: ['params', ...Object.keys(inputs)],
+    outputNames: ['output'],
+  });
   const session = await OrtSession.create(graph.model);
-  const feeds: Record<string, HostTensor> = {};
-  for (const [k, v] of Object.entries(weights)) feeds[`params.${k}`] = v;
+  const weightFeeds: Record<string, HostTensor> = {};
+  for (const [k, v] of Object.entries(weights)) weightFeeds[`params.${k}`] = v;
   return {
-    async run({ ids, mask }) {
-      const out = await session.run({ ...feeds, ids, mask });
+    async run(feeds) {
+      const out = await session.run({ ...weightFeeds, ...feeds });
       return Object.values(out)[0]!.data as Float32Array;
     },
   };
@@ -413,11 +411,7 @@ async function ditStage(
     },
     batchShapes: (shape) => ({
       ...ditBatchShapes(aeCfg, shape, tokenizer.maxLength),
-      ...(probe
-        ? Object.fromEntries(
-            Object.entries(captionTargetShapes(shape.batch)).map(([k, dims]) => [k, new ArraySpec(dims)]),
-          )
-        : {}),
+      ...(probe ? captionTargetSpecs(shape.batch) : {}),
     }),
     async makeBatch(step, shape) {
       const clips = makeClips(step, shape);
@@ -456,6 +450,10 @@ const TEXT_ANCHOR_WEIGHT = 1;
  */
 function textStage(config: TrainConfig, preset: ModelPreset, bundle?: ModelBundle): Stage {
   if (!bundle) throw new TrainingError('the text stage starts from a model: give --init-from MODEL');
+  if (config.data.source !== 'world')
+    throw new TrainingError(
+      'the text stage learns from world captions (their scenes are the answers), not shards',
+    );
   const textCfg = bundle.preset.dit.text;
   const { tokenizer } = bundle;
   const length = tokenizer.maxLength;
@@ -490,9 +488,7 @@ function textStage(config: TrainConfig, preset: ModelPreset, bundle?: ModelBundl
       captionIds: new ArraySpec([shape.batch, length], 'int32'),
       captionMask: new ArraySpec([shape.batch, length]),
       anchorTokens: new ArraySpec([shape.batch, length, textCfg.width]),
-      ...Object.fromEntries(
-        Object.entries(captionTargetShapes(shape.batch)).map(([k, dims]) => [k, new ArraySpec(dims)]),
-      ),
+      ...captionTargetSpecs(shape.batch),
     }),
     async makeBatch(step, shape) {
       const { captions, labels } = worldCaptionBatch(source, step, shape.batch);
