@@ -1,7 +1,6 @@
 // Bad inputs of every kind end in a typed MediaError, quickly, with no ffmpeg left running and no
 // temp file left behind.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,7 +16,7 @@ import {
   NotMediaError,
 } from '../../src/media/errors.ts';
 import { writeThumbnail } from '../../src/media/thumbnail.ts';
-import { tempFolder, worldLikeClip } from './fixtures.ts';
+import { ffmpegChildren, tempFolder, worldLikeClip } from './fixtures.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -163,21 +162,6 @@ test('huge dimensions → MediaLimitError before any pixel is decoded', LIMIT, a
 test('a process past its time limit is killed → MediaTimeoutError', LIMIT, async () => {
   await assert.rejects(decodeVideo(mp4, { limits: { timeoutMs: 1 } }), MediaTimeoutError);
 });
-
-/** ffmpeg processes whose parent is this one, from /proc/PID/stat (ppid: 2nd field after the name). */
-function ffmpegChildren(): string[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const isChild = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-        return isChild && stat.includes('(ffmpeg)'); // tsx keeps an esbuild child of its own
-      } catch {
-        return false; // the process ended while we looked
-      }
-    });
-}
 
 test('no ffmpeg child is left running and no temp file is left behind', LIMIT, async () => {
   assert.deepEqual(ffmpegChildren(), []);

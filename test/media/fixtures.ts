@@ -3,6 +3,7 @@
 // Nothing large is committed; everything lands in a fresh temp folder that the test removes.
 
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,4 +96,19 @@ export async function renderTestSource(
     ],
     { timeout: 60_000 },
   );
+}
+
+/** ffmpeg processes whose parent is this one, from /proc/PID/stat (ppid: 2nd field after the name). */
+export function ffmpegChildren(): string[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const isChild = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+        return isChild && stat.includes('(ffmpeg)'); // tsx keeps an esbuild child of its own
+      } catch {
+        return false; // the process ended while we looked
+      }
+    });
 }

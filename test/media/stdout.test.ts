@@ -2,11 +2,11 @@
 // whole chunks or handed on as read, a slow consumer pausing ffmpeg (bounded memory), many
 // streams at once, and failures that neither hang nor leave a child behind.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ffmpegPath } from '../../src/media/ffmpeg-binary.ts';
 import { ffmpegStdout, type StdoutOptions } from '../../src/media/ffmpeg-process.ts';
+import { ffmpegChildren } from './fixtures.ts';
 
 const LIMIT = { timeout: 60_000 };
 const ffmpeg = ffmpegPath();
@@ -25,21 +25,6 @@ async function readBytes(args: string[], options?: StdoutOptions): Promise<Uint8
     pieces.push(piece);
   }
   return pieces;
-}
-
-/** ffmpeg processes whose parent is this one (see errors.test.ts). */
-function ffmpegChildren(): string[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const isChild = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-        return isChild && stat.includes('(ffmpeg)');
-      } catch {
-        return false;
-      }
-    });
 }
 
 test('whole chunks, a bigger first chunk, and pieces as read carry the same bytes', LIMIT, async () => {
