@@ -1,6 +1,7 @@
 // `kinema weights pack`: turn training checkpoints (autoencoder, decoder fine-tune, DiT) into the
 // shipped fp16 model bundle that every other command loads by default, alone or on top of an
 // existing bundle.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_WEIGHTS, loadModel, saveModel } from '../models/bundle.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
@@ -14,6 +15,52 @@ interface PackOptions {
   text?: string;
   out: string;
   id?: string;
+  scores?: string[];
+}
+
+/** A model's scores as `kinema eval suite --json` printed them, kept in the bundle's card. */
+export interface RecordedScore {
+  level: number;
+  clips: number;
+  settings: Record<string, unknown>;
+  trueFirstFrame: boolean;
+  overall: number;
+  dimensions: Record<string, number | null>;
+}
+
+export class ScoresFileError extends Error {
+  override name = 'ScoresFileError';
+  static readonly userError = true;
+}
+
+/** The suite reports in `eval suite --json` output files (one JSON object per line). */
+export function readScores(paths: readonly string[]): RecordedScore[] {
+  return paths.flatMap((path) =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line, i) => {
+        let report: Record<string, unknown>;
+        try {
+          report = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          throw new ScoresFileError(
+            `${path}:${i + 1} is not JSON (give the output of \`eval suite --json\`)`,
+          );
+        }
+        const dimensions = report.dimensions as Record<string, { mean: number | null }> | undefined;
+        if (typeof report.overall !== 'number' || !dimensions)
+          throw new ScoresFileError(`${path}:${i + 1} is not an eval suite report`);
+        return {
+          level: Number(report.level),
+          clips: Number(report.clips),
+          settings: (report.settings ?? {}) as Record<string, unknown>,
+          trueFirstFrame: Boolean(report.trueFirstFrame),
+          overall: report.overall,
+          dimensions: Object.fromEntries(Object.entries(dimensions).map(([k, v]) => [k, v.mean])),
+        };
+      }),
+  );
 }
 
 export function registerWeightsCommands(program: Command): void {
@@ -28,6 +75,7 @@ export function registerWeightsCommands(program: Command): void {
     .option('--text <checkpoint>', "caption encoder from `train --stage text` (replaces the DiT's)")
     .option('--out <file>', 'model file to write', DEFAULT_WEIGHTS)
     .option('--id <id>', 'model id (default: kinema-<preset>-<dit step>[-d<decoder step>])')
+    .option('--scores <files...>', 'record these `eval suite --json` reports in the model card')
     .action(async (opts: PackOptions) => {
       const bundle = packBundle({
         base: opts.from ? await loadModel(opts.from) : undefined,
@@ -37,6 +85,7 @@ export function registerWeightsCommands(program: Command): void {
         text: opts.text ? await loadCheckpoint(opts.text) : undefined,
         id: opts.id,
       });
+      if (opts.scores) bundle.card.scores = readScores(opts.scores);
       await saveModel(opts.out, bundle);
       process.stderr.write(`kinema: wrote ${opts.out} (${bundle.id})\n`);
     });

@@ -47,6 +47,8 @@ export function packBundle(parts: BundleParts): ModelBundle {
   }
   const weightsOf = (ckpt: Checkpoint) => ckpt.ema ?? ckpt.params;
   const card: Record<string, unknown> = { ...(base?.card ?? {}) };
+  const replaced = Boolean(autoencoder || decoder || dit || text);
+  if (replaced) delete card.scores; // they were the base model's
   // The DiT fixes the preset's name and DiT half; the autoencoder's own run fixes its half.
   const preset: ModelPreset = structuredClone(dit ? checkpointPreset(dit) : base!.preset);
   preset.autoencoder = structuredClone(
@@ -86,7 +88,11 @@ export function packBundle(parts: BundleParts): ModelBundle {
     Object.assign(card, { textConfig: text.config, textSteps: text.step });
   }
   return {
-    id: parts.id ?? `kinema-${preset.name}-${card.ditSteps ?? 0}${decoder ? `-d${decoder.step}` : ''}`,
+    id:
+      parts.id ??
+      (replaced || !base
+        ? `kinema-${preset.name}-${card.ditSteps ?? 0}${decoder ? `-d${decoder.step}` : ''}`
+        : base.id),
     preset,
     autoencoder: autoencoderWeights,
     dit: ditWeights,

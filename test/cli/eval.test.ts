@@ -2,12 +2,12 @@
 // decides whether a new model may replace the shipped one.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { saveModel } from '../../src/models/bundle.ts';
+import { loadModel, saveModel } from '../../src/models/bundle.ts';
 import { tinyModel } from '../pipeline/_tinyModel.ts';
 
 const run = promisify(execFile);
@@ -66,5 +66,23 @@ test('eval suite names a missing weights file', async () => {
     () => kinema([...SUITE, '--weights', join(home, 'missing.safetensors')]),
     (err: { code?: number; stderr?: string }) =>
       err.code !== 0 && /no model weights at .*missing/.test(err.stderr ?? ''),
+  );
+});
+
+test('weights pack --scores keeps eval suite reports in the model card; a wrong file is refused', async () => {
+  const tiny = join(home, 'tiny.safetensors');
+  const { stdout } = await kinema([...SUITE, '--weights', tiny, '--json']);
+  await writeFile(join(home, 'scores.jsonl'), stdout);
+  const out = join(home, 'scored.safetensors');
+  await kinema(['weights', 'pack', '--from', tiny, '--scores', join(home, 'scores.jsonl'), '--out', out]);
+  const model = await loadModel(out);
+  assert.equal(model.id, 'kinema-tiny-test', 'repacking with scores keeps the id');
+  const [score] = model.card.scores as { level: number; clips: number; overall: number }[];
+  assert.deepEqual([score!.level, score!.clips], [0, 2]);
+  assert.equal(score!.overall, JSON.parse(stdout).overall);
+  await writeFile(join(home, 'bad.jsonl'), 'not json\n');
+  await assert.rejects(
+    () => kinema(['weights', 'pack', '--from', tiny, '--scores', join(home, 'bad.jsonl'), '--out', out]),
+    (err: { stderr?: string }) => /bad\.jsonl:1 is not JSON/.test(err.stderr ?? ''),
   );
 });
