@@ -238,7 +238,9 @@ export function registerEvalCommands(program: Command): void {
     .description(
       'How much of what captions state the caption encoder keeps: a linear probe per attribute on the pooled caption vector, against the same probe on word counts.',
     )
-    .option('--weights <files...>', 'model bundles or DiT training checkpoints', [DEFAULT_WEIGHTS])
+    .option('--weights <files...>', 'model bundles, or DiT or text-stage training checkpoints', [
+      DEFAULT_WEIGHTS,
+    ])
     .option(
       '--count <n>',
       'held-out level-0 captions (80 % fit the probe)',
@@ -273,7 +275,7 @@ export function registerEvalCommands(program: Command): void {
     });
 }
 
-/** The caption encoder of a model bundle, or of a DiT training checkpoint (its EMA). */
+/** The caption encoder of a model bundle, or of a DiT or text-stage training checkpoint (its EMA). */
 async function captionModelFrom(path: string): Promise<{ id: string; model: CaptionModel }> {
   const model = await loadModel(path).catch((err: Error) => {
     if (err instanceof WeightsError && err.message.includes(CHECKPOINT_FORMAT)) return undefined;
@@ -281,8 +283,8 @@ async function captionModelFrom(path: string): Promise<{ id: string; model: Capt
   });
   if (model) return { id: model.id, model };
   const ckpt = await loadCheckpoint(path);
-  if (ckpt.stage !== 'dit' || !ckpt.extra?.tokenizer)
-    throw new EvalInputError(`${path} is a ${ckpt.stage} checkpoint, not a DiT one`);
+  if ((ckpt.stage !== 'dit' && ckpt.stage !== 'text') || !ckpt.extra?.tokenizer)
+    throw new EvalInputError(`${path} is a ${ckpt.stage} checkpoint, not a DiT or text one`);
   return {
     id: `${path} (step ${ckpt.step})`,
     model: {

@@ -48,7 +48,7 @@ export function registerTrainCommands(program: Command): void {
       '--init-from <model>',
       'start from a shipped model bundle (e.g. weights/kinema.safetensors) when <out> has no checkpoint',
     )
-    .option('--batch <n>', 'clips per step (default: the preset)', int)
+    .option('--batch <n>', 'clips per step (default: the preset; text stage: 256 captions)', int)
     .option('--width <px>', 'clip width (default: the preset)', int)
     .option('--height <px>', 'clip height (default: the preset)', int)
     .option('--frames <n>', 'clip frames, 1 + 2k (default: the preset)', int)

@@ -22,8 +22,9 @@ interface PackOptions {
 export interface RecordedScore {
   level: number;
   clips: number;
-  settings: Record<string, unknown>;
+  captionStyle: string;
   trueFirstFrame: boolean;
+  settings: Record<string, unknown>;
   overall: number;
   dimensions: Record<string, number | null>;
 }
@@ -33,29 +34,31 @@ export class ScoresFileError extends Error {
   static readonly userError = true;
 }
 
-/** The suite reports in `eval suite --json` output files (one JSON object per line). */
-export function readScores(paths: readonly string[]): RecordedScore[] {
+/** The suite reports of model `id` in `eval suite --json` output files (one JSON object per line). */
+export function readScores(paths: readonly string[], id: string): RecordedScore[] {
   return paths.flatMap((path) =>
     readFileSync(path, 'utf8')
       .split('\n')
-      .filter((line) => line.trim())
-      .map((line, i) => {
+      .map((line, i) => ({ line, at: `${path}:${i + 1}` }))
+      .filter(({ line }) => line.trim())
+      .map(({ line, at }) => {
         let report: Record<string, unknown>;
         try {
           report = JSON.parse(line) as Record<string, unknown>;
         } catch {
-          throw new ScoresFileError(
-            `${path}:${i + 1} is not JSON (give the output of \`eval suite --json\`)`,
-          );
+          throw new ScoresFileError(`${at} is not JSON (give the output of \`eval suite --json\`)`);
         }
         const dimensions = report.dimensions as Record<string, { mean: number | null }> | undefined;
         if (typeof report.overall !== 'number' || !dimensions)
-          throw new ScoresFileError(`${path}:${i + 1} is not an eval suite report`);
+          throw new ScoresFileError(`${at} is not an eval suite report`);
+        if (report.id !== id)
+          throw new ScoresFileError(`${at} scores ${String(report.id)}, not this model (${id}): give --id`);
         return {
           level: Number(report.level),
           clips: Number(report.clips),
-          settings: (report.settings ?? {}) as Record<string, unknown>,
+          captionStyle: String(report.captionStyle),
           trueFirstFrame: Boolean(report.trueFirstFrame),
+          settings: (report.settings ?? {}) as Record<string, unknown>,
           overall: report.overall,
           dimensions: Object.fromEntries(Object.entries(dimensions).map(([k, v]) => [k, v.mean])),
         };
@@ -75,7 +78,10 @@ export function registerWeightsCommands(program: Command): void {
     .option('--text <checkpoint>', "caption encoder from `train --stage text` (replaces the DiT's)")
     .option('--out <file>', 'model file to write', DEFAULT_WEIGHTS)
     .option('--id <id>', 'model id (default: kinema-<preset>-<dit step>[-d<decoder step>])')
-    .option('--scores <files...>', 'record these `eval suite --json` reports in the model card')
+    .option(
+      '--scores <files...>',
+      'record these `eval suite --json` reports of the model (same id) in its card',
+    )
     .action(async (opts: PackOptions) => {
       const bundle = packBundle({
         base: opts.from ? await loadModel(opts.from) : undefined,
@@ -85,7 +91,7 @@ export function registerWeightsCommands(program: Command): void {
         text: opts.text ? await loadCheckpoint(opts.text) : undefined,
         id: opts.id,
       });
-      if (opts.scores) bundle.card.scores = readScores(opts.scores);
+      if (opts.scores) bundle.card.scores = readScores(opts.scores, bundle.id);
       await saveModel(opts.out, bundle);
       process.stderr.write(`kinema: wrote ${opts.out} (${bundle.id})\n`);
     });

@@ -16,8 +16,8 @@ import { ArraySpec } from '../engine/export.ts';
 import type { ParamSpec } from '../nn/init.ts';
 import { xavier, zeros } from '../nn/init.ts';
 import type { ParamReader } from '../nn/params.ts';
-import { CLASSES } from '../world/classes.ts';
-import { COLOR_NAMES, DIRECTIONS, type SceneSpec, SIZES, SPEEDS } from '../world/spec.ts';
+import { CLASSES, classByName, shownColor } from '../world/classes.ts';
+import { COLOR_NAMES, type ColorName, DIRECTIONS, type SceneSpec, SIZES, SPEEDS } from '../world/spec.ts';
 
 /** Which caption of a clip was trained on (src/world/captions.ts): the short one names less. */
 export type CaptionStyle = 'short' | 'detailed' | 'long';
@@ -57,13 +57,18 @@ export function captionLabels(spec: SceneSpec, style: CaptionStyle): Record<Prob
   const straight = motion.kind === 'linear' && motion.direction !== undefined;
   if (still) labels.direction = 0;
   if (straight) labels.direction = 1 + DIRECTIONS.indexOf(motion.direction!);
-  if (object.color) labels.color = COLOR_NAMES.indexOf(object.color as (typeof COLOR_NAMES)[number]);
-  labels.class = CLASSES.findIndex((c) => c.name === object.class);
+  const cls = classByName(object.class);
+  if (cls) labels.class = CLASSES.indexOf(cls);
+  // The colour the caption names is the one shown: a sprite that cannot be tinted shows its own,
+  // and short captions name it only some of the time.
+  if (cls && object.color && (cls.tintable || style !== 'short'))
+    labels.color = COLOR_NAMES.indexOf(shownColor(cls, object.color as ColorName));
   if (style !== 'short') {
     if (still) labels.speed = 0;
     if (straight) labels.speed = 1 + SPEEDS.indexOf(motion.speed);
     labels.size = SIZES.indexOf(object.size);
-    labels.start = third(object.start.y) * 3 + third(object.start.x);
+    // where a still or straight-moving object starts (an orbit's "start" is read as its centre)
+    if (still || straight) labels.start = third(object.start.y) * 3 + third(object.start.x);
   }
   return labels;
 }
@@ -120,7 +125,7 @@ export function captionProbeLoss(
   let total: np.Array = np.array(0);
   let labelled: np.Array = np.array(0);
   for (const attribute of ATTRIBUTES) {
-    const head = p.at(`captionProbe.${attribute}`);
+    const head = p.at(`${CAPTION_PROBE_PREFIX}${attribute}`);
     const logits = np.matmul(pooled.ref, head('weight')).add(head('bias')); // (batch, answers)
     const target = targets[`probe_${attribute}`]!; // (batch, answers)
     labelled = labelled.add(target.ref.sum());

@@ -16,8 +16,8 @@ const SECTIONS: CheckpointSection[] = ['params', 'ema', 'adam_m', 'adam_v'];
 
 export interface Checkpoint {
   /**
-   * Which network this trains: the autoencoder, the DiT with its caption encoder, or the
-   * autoencoder's decoder alone on a frozen encoder's latents.
+   * Which network this trains: the autoencoder, the DiT with its caption encoder, the
+   * autoencoder's decoder alone on a frozen encoder's latents, or the caption encoder alone.
    */
   stage: 'autoencoder' | 'dit' | 'decoder' | 'text';
   /** Optimizer steps taken so far. */

@@ -118,6 +118,11 @@ export function parseTrainConfig(input: unknown): TrainConfig {
       'data.source "shards" needs data.shards (a folder written by `kinema world export`)',
     );
   }
+  if (config.captionProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
+    throw new TrainConfigError(
+      '--caption-probe needs the dit stage on world clips (shard clips carry no answers to probe for)',
+    );
+  }
   if (config.stage === 'text' && !config.initFrom) {
     throw new TrainConfigError("the text stage trains a model's caption encoder: give --init-from MODEL");
   }

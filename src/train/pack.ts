@@ -84,14 +84,19 @@ export function packBundle(parts: BundleParts): ModelBundle {
   if (text) {
     if (text.extra?.tokenizer !== JSON.stringify(tokenizer))
       throw new WeightsError('the caption encoder was trained with another tokenizer than this DiT reads');
-    ditWeights = { ...ditWeights, ...withoutProbe(weightsOf(text)) };
+    const encoder = withoutProbe(weightsOf(text));
+    for (const [name, tensor] of Object.entries(encoder)) {
+      const fits = ditWeights[name]?.shape.join('x') === tensor.shape.join('x');
+      if (!fits) throw new WeightsError(`the caption encoder's "${name}" does not fit this DiT's`);
+    }
+    ditWeights = { ...ditWeights, ...encoder };
     Object.assign(card, { textConfig: text.config, textSteps: text.step });
   }
   return {
     id:
       parts.id ??
       (replaced || !base
-        ? `kinema-${preset.name}-${card.ditSteps ?? 0}${decoder ? `-d${decoder.step}` : ''}`
+        ? `kinema-${preset.name}-${card.ditSteps ?? 0}${decoder ? `-d${decoder.step}` : ''}${text ? `-t${text.step}` : ''}`
         : base.id),
     preset,
     autoencoder: autoencoderWeights,

@@ -80,6 +80,22 @@ test('weights pack --scores keeps eval suite reports in the model card; a wrong 
   const [score] = model.card.scores as { level: number; clips: number; overall: number }[];
   assert.deepEqual([score!.level, score!.clips], [0, 2]);
   assert.equal(score!.overall, JSON.parse(stdout).overall);
+  await assert.rejects(
+    () =>
+      kinema([
+        'weights',
+        'pack',
+        '--from',
+        tiny,
+        '--scores',
+        join(home, 'scores.jsonl'),
+        '--id',
+        'other',
+        '--out',
+        out,
+      ]),
+    (err: { stderr?: string }) => /scores kinema-tiny-test, not this model \(other\)/.test(err.stderr ?? ''),
+  );
   await writeFile(join(home, 'bad.jsonl'), 'not json\n');
   await assert.rejects(
     () => kinema(['weights', 'pack', '--from', tiny, '--scores', join(home, 'bad.jsonl'), '--out', out]),

@@ -33,30 +33,29 @@ const shape = { width: 64, height: 64, frames: 17, fps: 8 };
 
 test('labels say only what the caption states: parsing the caption back gives the same answers', () => {
   let labelled = 0;
-  for (let seed = 1; seed <= 120; seed++) {
-    const spec = curriculumScene(seed, 0, shape);
-    const captions = captionScene(spec, seed);
-    for (const style of ['short', 'detailed'] as CaptionStyle[]) {
-      const labels = captionLabels(spec, style);
-      const parsed = captionLabels(parsePrompt(captions[style], { ...shape, seed }), style);
-      for (const [attribute, answer] of Object.entries(labels)) {
-        if (answer === UNLABELLED) continue;
-        labelled++;
-        const name = PROBED_ATTRIBUTES[attribute as keyof typeof PROBED_ATTRIBUTES][answer];
-        assert.equal(
-          parsed[attribute as keyof typeof labels],
-          answer,
-          `${style} caption "${captions[style]}" does not state ${attribute} ${name}`,
-        );
+  for (const level of [0, 1, 2]) {
+    for (let seed = 1; seed <= 120; seed++) {
+      const spec = curriculumScene(seed, level, shape);
+      const captions = captionScene(spec, seed);
+      for (const style of ['short', 'detailed'] as CaptionStyle[]) {
+        const labels = captionLabels(spec, style);
+        const parsed = captionLabels(parsePrompt(captions[style], { ...shape, seed }), style);
+        for (const [attribute, answer] of Object.entries(labels)) {
+          if (answer === UNLABELLED) continue;
+          labelled++;
+          const name = PROBED_ATTRIBUTES[attribute as keyof typeof PROBED_ATTRIBUTES][answer];
+          assert.equal(
+            parsed[attribute as keyof typeof labels],
+            answer,
+            `level ${level} ${style} caption "${captions[style]}" does not state ${attribute} ${name}`,
+          );
+        }
       }
-    }
-    if (captions.short) {
-      const short = captionLabels(spec, 'short');
-      assert.equal(short.speed, UNLABELLED, 'short captions do not name the speed');
-      assert.equal(short.start, UNLABELLED, 'nor the start place');
     }
   }
   assert.ok(labelled > 120 * 5, `only ${labelled} labels`);
+  const short = captionLabels(curriculumScene(1, 0, shape), 'short');
+  assert.deepEqual([short.speed, short.size, short.start], [UNLABELLED, UNLABELLED, UNLABELLED]);
   // Two objects: which one a head should describe is not defined, so nothing is labelled.
   let twoObjects = 0;
   for (let seed = 1; seed <= 60; seed++) {
@@ -201,7 +200,8 @@ test('the text stage trains a model’s caption encoder on the probe; packing sw
     assert.ok(last < 0.8 * start.loss, `text-stage loss ${start.loss.toFixed(3)} → ${last.toFixed(3)}`);
 
     const text = await loadCheckpoint(join(dir, 'text', 'checkpoint.safetensors'));
-    const packed = packBundle({ base: model, text, id: 'kinema-tiny-text' });
+    const packed = packBundle({ base: model, text });
+    assert.match(packed.id, /-t30$/, 'a swapped encoder shows in the id');
     for (const [name, tensor] of Object.entries(model.dit)) {
       const now = packed.dit[name]!.data;
       const same = tensor.data.every((v, i) => v === now[i]);
@@ -214,6 +214,23 @@ test('the text stage trains a model’s caption encoder on the probe; packing sw
       tokenizer: { ...model.tokenizer, vocab: [...model.tokenizer.vocab, 'zebra'] },
     };
     assert.throws(() => packBundle({ base: otherTokenizer, text }), /another tokenizer/);
+    const narrower = {
+      ...model,
+      dit: { ...model.dit, 'text.norm.weight': { shape: [7], data: new Float32Array(7) } },
+    };
+    assert.throws(() => packBundle({ base: narrower, text }), /"text.norm.weight" does not fit/);
+    assert.throws(
+      () =>
+        parseTrainConfig({
+          stage: 'text',
+          preset: 'tiny',
+          steps: 1,
+          out: dir,
+          initFrom: modelPath,
+          captionProbe: 0.1,
+        }),
+      /--caption-probe needs the dit stage/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
