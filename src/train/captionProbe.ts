@@ -1,11 +1,11 @@
 // Caption probe: an auxiliary loss that makes the caption encoder say what the caption says.
 //
 // Why. The caption encoder is trained jointly with the DiT from the diffusion loss alone, and that
-// loss rewards a word only once the DiT already uses it. Direction never got started: a linear
-// probe on the pooled caption vector of the 20 000-step model read the motion direction of
-// held-out captions 30 % of the time (8 directions; chance 12.5 %), while the same probe on plain
-// word counts read it 75 % of the time — the encoder had thrown away what the words carry. So the
-// DiT could not follow "moves to the left", and the words gave it nothing to learn from.
+// loss rewards a word only once the DiT already uses it. Direction and class never got started:
+// a linear probe on the pooled caption vector of the 20 000-step model (`kinema eval captions`)
+// read direction 0.65 and class 0.44 on held-out captions, where the same probe on plain word
+// counts reads 0.94 and 1.00 — the encoder had thrown away what the words carry, so the DiT could
+// not follow "moves to the left" and the words gave it nothing to learn from.
 //
 // What. Small linear heads read the scene's attributes (motion direction, speed, colour, class,
 // size, start region) from the pooled caption vector, trained with cross-entropy on world clips,
