@@ -1,6 +1,6 @@
-// `kinema weights pack`: turn training checkpoints (autoencoder, decoder fine-tune, DiT) into the
-// shipped fp16 model bundle that every other command loads by default, alone or on top of an
-// existing bundle.
+// `kinema weights pack`: turn training checkpoints (autoencoder, decoder fine-tune, DiT, caption
+// encoder) into the shipped fp16 model bundle that every other command loads by default, alone or
+// on top of an existing bundle, with the model's measured scores in its card.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_WEIGHTS, loadModel, saveModel } from '../models/bundle.ts';
@@ -77,7 +77,7 @@ export function registerWeightsCommands(program: Command): void {
     .option('--dit <checkpoint>', 'DiT checkpoint.safetensors')
     .option('--text <checkpoint>', "caption encoder from `train --stage text` (replaces the DiT's)")
     .option('--out <file>', 'model file to write', DEFAULT_WEIGHTS)
-    .option('--id <id>', 'model id (default: kinema-<preset>-<dit step>[-d<decoder step>])')
+    .option('--id <id>', 'model id (default: kinema-<preset>-<dit step>[-d<decoder step>][-t<text step>])')
     .option(
       '--scores <files...>',
       'record these `eval suite --json` reports of the model (same id) in its card',
