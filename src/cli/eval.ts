@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import { ensureJax } from '../engine/jax.ts';
 import {
   type CaptionModel,
+  captionMotionHeads,
   captionUnderstanding,
   DEFAULT_CAPTION_UNDERSTANDING,
 } from '../eval/captionUnderstanding.ts';
@@ -261,8 +262,12 @@ export function registerEvalCommands(program: Command): void {
       for (const weights of opts.weights as string[]) {
         const { id, model } = await captionModelFrom(weights);
         const report = await captionUnderstanding(model, { count, style: opts.caption });
+        const motionHeads = await captionMotionHeads(model, { count, style: opts.caption });
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ id, weights, style: opts.caption, ...report })}\n`);
+          const heads = motionHeads.length ? { motionHeads } : {};
+          process.stdout.write(
+            `${JSON.stringify({ id, weights, style: opts.caption, ...report, ...heads })}\n`,
+          );
           continue;
         }
         process.stdout.write(`${id}: attribute read from the caption (held-out accuracy)\n`);
@@ -271,6 +276,14 @@ export function registerEvalCommands(program: Command): void {
           const cells = [a.encoder, a.bagOfWords, a.majority].map((v) => v.toFixed(2).padStart(7));
           process.stdout.write(`  ${attribute.padEnd(10)}${cells.join('')}  (${a.captions} captions)\n`);
         }
+        if (!motionHeads.length) continue;
+        process.stdout.write(
+          '  co-moving rotary heads: alignment with the stated direction (1 = moves the way captions say), and speed along it (tokens per latent frame)\n',
+        );
+        for (const h of motionHeads)
+          process.stdout.write(
+            `    block ${h.block} head ${h.head}  alignment ${h.alignment.toFixed(2).padStart(5)}  along ${h.along.toFixed(2).padStart(5)}\n`,
+          );
       }
     });
 }

@@ -20,6 +20,7 @@ import {
 } from '../train/captionProbe.ts';
 import { curriculumScene } from '../train/curriculum.ts';
 import { captionScene } from '../world/captions.ts';
+import { DIRECTION_VECTORS, DIRECTIONS } from '../world/spec.ts';
 
 export interface CaptionUnderstandingOptions {
   /** Held-out level-0 captions (80 % fit the probe, 20 % score it). */
@@ -48,10 +49,8 @@ const RIDGE = 1e-2;
 /** What the probe needs of a model: its caption encoder (under `text.` in the DiT) and tokenizer. */
 export type CaptionModel = Pick<ModelBundle, 'preset' | 'dit' | 'tokenizer'>;
 
-export async function captionUnderstanding(
-  model: CaptionModel,
-  options: CaptionUnderstandingOptions = DEFAULT_CAPTION_UNDERSTANDING,
-): Promise<CaptionUnderstandingReport> {
+/** Held-out level-0 captions and what each states (seeds no training run draws). */
+export function heldOutCaptions(options: CaptionUnderstandingOptions) {
   const shape = { width: 64, height: 64, frames: 17, fps: 8 };
   const captions: string[] = [];
   const labels: Record<ProbedAttribute, number>[] = [];
@@ -61,6 +60,14 @@ export async function captionUnderstanding(
     captions.push(captionScene(spec, seed)[options.style]);
     labels.push(captionLabels(spec, options.style));
   }
+  return { captions, labels };
+}
+
+export async function captionUnderstanding(
+  model: CaptionModel,
+  options: CaptionUnderstandingOptions = DEFAULT_CAPTION_UNDERSTANDING,
+): Promise<CaptionUnderstandingReport> {
+  const { captions, labels } = heldOutCaptions(options);
   const encoded = await pooledCaptions(model, captions);
   const counted = wordCounts(model, captions);
   const fit = Math.floor(captions.length * 0.8);
@@ -93,8 +100,80 @@ export async function captionUnderstanding(
   return report;
 }
 
+/** How one DiT head moves its rotary positions with the caption's stated direction. */
+export interface MotionHead {
+  block: number;
+  head: number;
+  /**
+   * Mean cosine, over the eight compass directions, between the head's velocity for captions
+   * stating that direction (less its mean over all eight) and the direction itself: 1 = the head
+   * moves exactly the way captions say, 0 = unrelated.
+   */
+  alignment: number;
+  /** The same velocity's mean component along the stated direction, in tokens per latent frame. */
+  along: number;
+}
+
+/**
+ * What the co-moving rotary heads (`DitConfig.motionRotary`) read from captions: per block and
+ * head, the velocity (row, column) of held-out captions grouped by the direction they state,
+ * compared with that direction. Empty for a model without co-moving rotary positions.
+ */
+export async function captionMotionHeads(
+  model: CaptionModel,
+  options: CaptionUnderstandingOptions = DEFAULT_CAPTION_UNDERSTANDING,
+): Promise<MotionHead[]> {
+  const cfg = model.preset.dit;
+  if (!cfg.motionRotary) return [];
+  const { captions, labels } = heldOutCaptions(options);
+  const moving = labels
+    .map((l, i) => [i, l.direction - 1] as const)
+    .filter(([, d]) => d >= 0 && d < DIRECTIONS.length);
+  const encoded = await pooledCaptions(
+    model,
+    moving.map(([i]) => captions[i]!),
+  );
+  const heads: MotionHead[] = [];
+  for (let block = 0; block < cfg.depth; block++) {
+    const weight = model.dit[`blocks.${block}.motion.weight`]!; // (textWidth, heads · (row, column))
+    const bias = model.dit[`blocks.${block}.motion.bias`]!;
+    const outputs = 2 * cfg.heads;
+    for (let head = 0; head < cfg.heads; head++) {
+      const sums = DIRECTIONS.map(() => ({ row: 0, column: 0, count: 0 }));
+      moving.forEach(([, direction], n) => {
+        let row = bias.data[2 * head]!;
+        let column = bias.data[2 * head + 1]!;
+        encoded[n]!.forEach((x, k) => {
+          row += x * weight.data[k * outputs + 2 * head]!;
+          column += x * weight.data[k * outputs + 2 * head + 1]!;
+        });
+        const sum = sums[direction]!;
+        sum.row += row;
+        sum.column += column;
+        sum.count++;
+      });
+      const stated = sums.flatMap((sum, d) =>
+        sum.count ? [{ d, row: sum.row / sum.count, column: sum.column / sum.count }] : [],
+      );
+      const meanRow = stated.reduce((a, v) => a + v.row, 0) / stated.length;
+      const meanColumn = stated.reduce((a, v) => a + v.column, 0) / stated.length;
+      let alignment = 0;
+      let along = 0;
+      for (const { d, row, column } of stated) {
+        const [dx, dy] = DIRECTION_VECTORS[DIRECTIONS[d]!]; // (column, row): right and down are positive
+        const [vr, vc] = [row - meanRow, column - meanColumn];
+        const dot = vc * dx + vr * dy;
+        alignment += dot / Math.max(1e-9, Math.hypot(vr, vc));
+        along += dot;
+      }
+      heads.push({ block, head, alignment: alignment / stated.length, along: along / stated.length });
+    }
+  }
+  return heads;
+}
+
 /** The text encoder's pooled vector of each caption: (captions) × (textWidth). */
-async function pooledCaptions(model: CaptionModel, captions: string[]): Promise<Float32Array[]> {
+export async function pooledCaptions(model: CaptionModel, captions: string[]): Promise<Float32Array[]> {
   const cfg = model.preset.dit.text;
   const textParams: HostParams = {};
   for (const [name, tensor] of Object.entries(model.dit))

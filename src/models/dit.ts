@@ -62,6 +62,16 @@ export interface DitConfig {
    * same time signal went unused: at pure noise the trained model drew every frame alike.
    */
   frameConditioning?: number;
+  /**
+   * Co-moving rotary positions (absent or false: none). Each block reads a velocity per head from
+   * the pooled caption and moves every token's row and column rotary positions back by
+   * velocity × frame, so a head that attends to "the same place" in other frames attends along the
+   * path the caption names instead. Fixed rotary positions only relate tokens by their offset in
+   * row, column and frame separately, and a lookup along a straight path x − v·t (where an object
+   * moving right was two frames ago) is not a sum of such terms; with the path in the angles it
+   * is. Zero-initialised: a model trained without it starts exactly where it was.
+   */
+  motionRotary?: boolean;
   /** The caption encoder, trained jointly; its parameters live under `text.`. */
   text: TextEncoderConfig;
 }
@@ -98,6 +108,7 @@ export function ditParamSpec(cfg: DitConfig): ParamSpec {
   for (let i = 0; i < depth; i++) {
     const b = `blocks.${i}`;
     addLinear(`${b}.adaLN`, d, 6 * d, zeros); // adaLN-zero: every block starts as the identity
+    if (cfg.motionRotary) addLinear(`${b}.motion`, textWidth, 2 * cfg.heads, zeros); // (row, column) velocity per head
     addLinear(`${b}.attn.qkv`, d, 3 * d);
     addLinear(`${b}.attn.out`, d, d);
     spec[`${b}.crossNorm.weight`] = { shape: [d], init: ones };
@@ -161,15 +172,10 @@ export function unpatchify(cfg: DitConfig, tokens: np.Array, grid: [number, numb
 }
 
 /**
- * Rotary angles for a (frames, rows, columns) grid of tokens: the head's channel pairs are split
- * between the three axes (rows and columns 3/8 each, time the rest), each axis with geometric
- * frequencies. Returns host arrays (tokens, headDim/2) — constants of the traced program.
+ * Rotary frequencies of a head's channel pairs: split between the three axes (rows and columns
+ * 3/8 each, time the rest), each axis with geometric frequencies.
  */
-export function rotaryTables3d(
-  grid: [number, number, number],
-  headDim: number,
-  theta: number,
-): { cos: Float32Array; sin: Float32Array } {
+function rotaryFrequencies(headDim: number, theta: number): { axis: number; frequency: number }[] {
   const pairs = headDim / 2;
   const spatialPairs = Math.floor((pairs * 3) / 8);
   const axisPairs = [pairs - 2 * spatialPairs, spatialPairs, spatialPairs]; // time, rows, columns
@@ -177,24 +183,70 @@ export function rotaryTables3d(
   axisPairs.forEach((count, axis) => {
     for (let k = 0; k < count; k++) frequencies.push({ axis, frequency: theta ** (-k / count) });
   });
+  return frequencies;
+}
+
+/**
+ * For every token of a (frames, rows, columns) grid and channel pair, `value(position, axis,
+ * frequency)` with position = [frame, row, column]: a host array (tokens, headDim/2), a constant
+ * of the traced program.
+ */
+function perTokenPair(
+  grid: [number, number, number],
+  headDim: number,
+  theta: number,
+  value: (position: number[], axis: number, frequency: number) => number,
+): Float32Array {
+  const frequencies = rotaryFrequencies(headDim, theta);
+  const pairs = headDim / 2;
   const [gf, gh, gw] = grid;
-  const tokens = gf * gh * gw;
-  const cos = new Float32Array(tokens * pairs);
-  const sin = new Float32Array(tokens * pairs);
-  for (let f = 0; f < gf; f++) {
-    for (let h = 0; h < gh; h++) {
+  const out = new Float32Array(gf * gh * gw * pairs);
+  for (let f = 0; f < gf; f++)
+    for (let h = 0; h < gh; h++)
       for (let w = 0; w < gw; w++) {
         const token = (f * gh + h) * gw + w;
-        const position = [f, h, w];
         frequencies.forEach(({ axis, frequency }, j) => {
-          const angle = position[axis] * frequency;
-          cos[token * pairs + j] = Math.cos(angle);
-          sin[token * pairs + j] = Math.sin(angle);
+          out[token * pairs + j] = value([f, h, w], axis, frequency);
         });
       }
-    }
-  }
-  return { cos, sin };
+  return out;
+}
+
+/** Rotary tables (cos, sin) of a grid's positions: host arrays (tokens, headDim/2). */
+export function rotaryTables3d(
+  grid: [number, number, number],
+  headDim: number,
+  theta: number,
+): { cos: Float32Array; sin: Float32Array } {
+  return {
+    cos: perTokenPair(grid, headDim, theta, (position, axis, frequency) =>
+      Math.cos(position[axis]! * frequency),
+    ),
+    sin: perTokenPair(grid, headDim, theta, (position, axis, frequency) =>
+      Math.sin(position[axis]! * frequency),
+    ),
+  };
+}
+
+/**
+ * The rotary angles of a grid, and how they move with a velocity of one token per frame along
+ * rows (`rowRates`: frame × frequency on the row pairs, 0 elsewhere) and along columns
+ * (`columnRates`): host arrays (tokens, headDim/2).
+ */
+export function rotaryAngles3d(
+  grid: [number, number, number],
+  headDim: number,
+  theta: number,
+): { angles: Float32Array; rowRates: Float32Array; columnRates: Float32Array } {
+  const rate = (along: number) =>
+    perTokenPair(grid, headDim, theta, (position, axis, frequency) =>
+      axis === along ? position[0]! * frequency : 0,
+    );
+  return {
+    angles: perTokenPair(grid, headDim, theta, (position, axis, frequency) => position[axis]! * frequency),
+    rowRates: rate(1),
+    columnRates: rate(2),
+  };
 }
 
 /**
@@ -290,8 +342,38 @@ function conditioningVector(p: ParamReader, cfg: DitConfig, timestep: np.Array, 
 // ---------------------------------------------------------------------------------------------
 // Transformer block and final layer
 
+/** The rotary angles of a grid and their rates (see `rotaryAngles3d`), as arrays: (tokens, headDim/2). */
+export interface SpacetimeAngles {
+  angles: np.Array;
+  rowRates: np.Array;
+  columnRates: np.Array;
+}
+
 /**
- * adaLN-zero block: x + gate·SelfAttention(modulated norm(x)) (rotary positions),
+ * Rotary tables moved along each head's caption velocity (`DitConfig.motionRotary`): angle −
+ * (row velocity × rowRates + column velocity × columnRates). pooled: (batch, textWidth) →
+ * cos, sin (batch, heads, tokens, headDim/2). Consumes `pooled`.
+ */
+export function movingRotary(
+  p: ParamReader,
+  heads: number,
+  grid: SpacetimeAngles,
+  pooled: np.Array,
+): RotaryTables {
+  const [batch] = pooled.shape;
+  const [tokens, pairs] = grid.angles.shape;
+  const velocity = linear(p, pooled).reshape([batch, heads, 2]); // (batch, heads, (row, column)) in tokens per frame
+  const [rowVelocity, columnVelocity] = np.split(velocity, 2, -1).map((v) => v.reshape([batch, heads, 1, 1]));
+  const table = (a: np.Array) => a.ref.reshape([1, 1, tokens, pairs]); // (1, 1, tokens, pairs)
+  const angles = table(grid.angles)
+    .sub(rowVelocity!.mul(table(grid.rowRates)))
+    .sub(columnVelocity!.mul(table(grid.columnRates))); // (batch, heads, tokens, pairs)
+  return { cos: np.cos(angles.ref), sin: np.sin(angles) };
+}
+
+/**
+ * adaLN-zero block: x + gate·SelfAttention(modulated norm(x)) (rotary positions, moved along the
+ * caption's motion when `motion` is given),
  * x + CrossAttention(norm(x), caption), x + gate·MLP(modulated norm(x)).
  */
 function ditBlock(
@@ -302,11 +384,17 @@ function ditBlock(
   context: np.Array, // (batch, length, d)
   contextMask: np.Array, // (batch, length)
   rotary: RotaryTables,
+  motion?: { grid: SpacetimeAngles; pooled: np.Array }, // pooled caption (batch, textWidth), consumed
 ): np.Array {
   const modulation = linear(p.at('adaLN'), conditioning); // (batch, groups, 6d)
   const [shiftAttn, scaleAttn, gateAttn, shiftMlp, scaleMlp, gateMlp] = np.split(modulation, 6, -1); // each (batch, groups, d)
   const attnIn = modulate(layerNorm(x.ref), shiftAttn, scaleAttn); // (batch, tokens, d)
-  const attnOut = selfAttention(p.at('attn'), attnIn, cfg.heads, { rotary }); // (batch, tokens, d)
+  const tables = motion ? movingRotary(p.at('motion'), cfg.heads, motion.grid, motion.pooled) : rotary;
+  const attnOut = selfAttention(p.at('attn'), attnIn, cfg.heads, { rotary: tables }); // (batch, tokens, d)
+  if (motion) {
+    tables.cos.dispose();
+    tables.sin.dispose();
+  }
   x = x.ref.add(gate(attnOut, gateAttn)); // (batch, tokens, d)
   const crossOut = crossAttention(
     p.at('cross'),
@@ -341,7 +429,8 @@ export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array
   const encoded = textEncoder(p.at('text'), cfg.text, captionIds, captionMask); // tokens (batch, length, textWidth)
   const text = applyCaptionDropout(p, encoded, captionKeep);
   const context = linear(p.at('captionTokens'), text.tokens); // (batch, length, d)
-  const clipConditioning = conditioningVector(p, cfg, timestep, text.pooled).reshape([batch, 1, cfg.width]); // (batch, 1, d)
+  const pooled = text.pooled; // (batch, textWidth)
+  const clipConditioning = conditioningVector(p, cfg, timestep, pooled.ref).reshape([batch, 1, cfg.width]); // (batch, 1, d)
   const conditioning = silu(
     cfg.frameConditioning
       ? clipConditioning.add(
@@ -370,13 +459,27 @@ export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array
   if (cfg.timePositions)
     x = x.add(embedFeatures('timePosition', timePositionFeatures(grid, cfg.timePositions))); // (batch, tokens, d)
 
-  const tables = rotaryTables3d(grid, cfg.width / cfg.heads, cfg.ropeTheta);
+  const headDim = cfg.width / cfg.heads;
+  const tables = rotaryTables3d(grid, headDim, cfg.ropeTheta);
   const rotary: RotaryTables = { cos: np.array(tables.cos), sin: np.array(tables.sin) }; // (tokens, headDim/2)
+  let angles: SpacetimeAngles | undefined;
+  if (cfg.motionRotary) {
+    const host = rotaryAngles3d(grid, headDim, cfg.ropeTheta);
+    const pairs = headDim / 2;
+    angles = {
+      angles: np.array(host.angles).reshape([tokens, pairs]),
+      rowRates: np.array(host.rowRates).reshape([tokens, pairs]),
+      columnRates: np.array(host.columnRates).reshape([tokens, pairs]),
+    };
+  }
   for (let i = 0; i < cfg.depth; i++) {
-    x = ditBlock(p.at(`blocks.${i}`), cfg, x, conditioning.ref, context.ref, text.mask.ref, rotary);
+    const motion = angles && { grid: angles, pooled: pooled.ref };
+    x = ditBlock(p.at(`blocks.${i}`), cfg, x, conditioning.ref, context.ref, text.mask.ref, rotary, motion);
   }
   rotary.cos.dispose();
   rotary.sin.dispose();
+  if (angles) for (const a of Object.values(angles)) a.dispose();
+  pooled.dispose();
   context.dispose();
   text.mask.dispose();
 

@@ -49,10 +49,11 @@ export const PRESETS = {
       mlpRatio: 2,
       timestepFeatures: 32,
       ropeTheta: 100,
-      // the small preset's position and time pathways, so the executor tests cover them
+      // the small preset's position, time and motion pathways, so the executor tests cover them
       framePositions: 2,
       timePositions: 2,
       frameConditioning: 2,
+      motionRotary: true,
       text: { ...TEXT_BASE, width: 32, depth: 1, heads: 2, mlpRatio: 2 },
     },
     training: { width: 16, height: 16, frames: 5, batch: 4 },
@@ -87,6 +88,7 @@ export const PRESETS = {
       framePositions: 4,
       timePositions: 4,
       frameConditioning: 4,
+      motionRotary: true,
       text: { ...TEXT_BASE, width: 128, depth: 2, heads: 4 },
     },
     training: { width: 64, height: 64, frames: 17, batch: 8 },

@@ -113,19 +113,23 @@ export function attention(q: np.Array, k: np.Array, v: np.Array, bias?: np.Array
 /**
  * Rotary position embedding on the last axis, "rotate half" layout: channel i is paired with
  * channel i + headDim/2 and the pair is rotated by the angle in the tables.
- * x: (batch, heads, tokens, headDim); cos, sin: (tokens, headDim/2).
+ * x: (batch, heads, tokens, headDim); cos, sin: (tokens, headDim/2), the same angles for every
+ * sample and head, or (batch, heads, tokens, headDim/2), angles of their own.
  */
 export function applyRotary(x: np.Array, cos: np.Array, sin: np.Array): np.Array {
   const half = x.shape[3] / 2;
   const [first, second] = np.split(x, 2, -1); // each (batch, heads, tokens, half)
-  const c = cos.reshape([1, 1, -1, half]); // (1, 1, tokens, half)
-  const s = sin.reshape([1, 1, -1, half]);
+  const c = cos.ndim === 4 ? cos : cos.reshape([1, 1, -1, half]); // (1 or batch, 1 or heads, tokens, half)
+  const s = sin.ndim === 4 ? sin : sin.reshape([1, 1, -1, half]);
   const rotatedFirst = first.ref.mul(c.ref).sub(second.ref.mul(s.ref));
   const rotatedSecond = second.mul(c).add(first.mul(s));
   return np.concatenate([rotatedFirst, rotatedSecond], -1); // (batch, heads, tokens, headDim)
 }
 
-/** Rotary tables (cos, sin), each (tokens, headDim/2); reused across layers, so not consumed. */
+/**
+ * Rotary tables (cos, sin), each (tokens, headDim/2) or (batch, heads, tokens, headDim/2); reused
+ * across layers, so not consumed.
+ */
 export interface RotaryTables {
   cos: np.Array;
   sin: np.Array;

@@ -625,7 +625,6 @@ export class Trainer {
    */
   static async create(config: TrainConfig, opts: { resume?: boolean } = {}): Promise<Trainer> {
     await ensureJax();
-    const preset = getPreset(config.preset);
     const path = join(config.out, 'checkpoint.safetensors');
     let resumed: Checkpoint | undefined;
     if (opts.resume) {
@@ -638,6 +637,10 @@ export class Trainer {
       }
       if (resumed) checkSameRun(path, resumed.config as Partial<TrainConfig>, config);
     }
+    // A resumed run keeps the model it was started with, even where the preset has since gained
+    // a layer (a run from a bundle gets the new layer, zero-initialised: see `continued`).
+    const saved = (resumed?.config as { presetConfig?: ModelPreset } | undefined)?.presetConfig;
+    const preset = saved ?? getPreset(config.preset);
     let bundle: ModelBundle | undefined;
     if (config.initFrom) bundle = await loadModel(config.initFrom);
     // The shipped DiT continues where it stopped, unless it moves onto another autoencoder's

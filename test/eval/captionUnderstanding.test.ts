@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ensureJax } from '../../src/engine/jax.ts';
-import { captionUnderstanding } from '../../src/eval/captionUnderstanding.ts';
+import {
+  captionMotionHeads,
+  captionUnderstanding,
+  heldOutCaptions,
+  pooledCaptions,
+} from '../../src/eval/captionUnderstanding.ts';
 import { DEFAULT_WEIGHTS, loadModel } from '../../src/models/bundle.ts';
 import { PROBED_ATTRIBUTES } from '../../src/train/captionProbe.ts';
+import { DIRECTION_VECTORS, DIRECTIONS } from '../../src/world/spec.ts';
 
 test('caption understanding: words state every attribute; the shipped encoder keeps colour', async () => {
   await ensureJax();
@@ -21,4 +27,51 @@ test('caption understanding: words state every attribute; the shipped encoder ke
   // Short captions state no speed, size or start place: those are not scored.
   const short = await captionUnderstanding(model, { count: 100, style: 'short' });
   assert.deepEqual(Object.keys(short).sort(), ['class', 'color', 'direction']);
+});
+
+test('co-moving rotary heads: a head that reads the stated direction aligns with it, its negation opposes it', async () => {
+  await ensureJax();
+  const shipped = await loadModel(DEFAULT_WEIGHTS);
+  assert.deepEqual(
+    await captionMotionHeads(shipped, { count: 50, style: 'detailed' }),
+    [],
+    'no co-moving heads',
+  );
+  // Give the shipped encoder a co-moving layer by hand: head 0's velocity is the sum over the
+  // eight directions of (the caption's pooled vector · that direction's mean caption) × the
+  // direction, head 1 the negation, head 2 nothing.
+  const { captions, labels } = heldOutCaptions({ count: 400, style: 'detailed' });
+  const pooled = await pooledCaptions(shipped, captions);
+  const width = pooled[0]!.length;
+  const mean = new Float32Array(width);
+  for (const p of pooled) for (let k = 0; k < width; k++) mean[k]! += p[k]! / pooled.length;
+  const heads = shipped.preset.dit.heads;
+  const weight = new Float32Array(width * 2 * heads);
+  DIRECTIONS.forEach((direction, d) => {
+    const members = pooled.filter((_, i) => labels[i]!.direction === d + 1);
+    const [dx, dy] = DIRECTION_VECTORS[direction];
+    for (let k = 0; k < width; k++) {
+      const centred = members.reduce((a, p) => a + p[k]! - mean[k]!, 0) / members.length;
+      for (const [head, sign] of [
+        [0, 1],
+        [1, -1],
+      ] as const) {
+        weight[k * 2 * heads + 2 * head] += sign * centred * dy; // row: down is positive
+        weight[k * 2 * heads + 2 * head + 1] += sign * centred * dx; // column: right is positive
+      }
+    }
+  });
+  const model = {
+    ...shipped,
+    preset: { ...shipped.preset, dit: { ...shipped.preset.dit, depth: 1, motionRotary: true } },
+    dit: {
+      ...shipped.dit,
+      'blocks.0.motion.weight': { shape: [width, 2 * heads], data: weight },
+      'blocks.0.motion.bias': { shape: [2 * heads], data: new Float32Array(2 * heads).fill(0.3) },
+    },
+  };
+  const [toward, away, still] = await captionMotionHeads(model, { count: 300, style: 'detailed' });
+  assert.ok(toward!.alignment > 0.5 && toward!.along > 0, `aligned head ${JSON.stringify(toward)}`);
+  assert.ok(away!.alignment < -0.5 && away!.along < 0, `opposed head ${JSON.stringify(away)}`);
+  assert.deepEqual([still!.alignment, still!.along], [0, 0], 'a head that ignores the caption');
 });

@@ -6,24 +6,30 @@ import {
   type DitInputs,
   ditForward,
   ditParamSpec,
+  movingRotary,
   patchify,
+  rotaryAngles3d,
+  rotaryTables3d,
+  type SpacetimeAngles,
   unpatchify,
 } from '../../src/models/dit.ts';
 import { ditTrainingFlops, getPreset, PRESETS, presetParameterCounts } from '../../src/models/presets.ts';
 import { initParams, Rng } from '../../src/nn/init.ts';
-import type { Params } from '../../src/nn/params.ts';
-import { assertClose } from '../nn/helpers.ts';
+import { applyRotary } from '../../src/nn/layers.ts';
+import { type Params, paramReader } from '../../src/nn/params.ts';
+import { assertClose, checkGradient, randomArray } from '../nn/helpers.ts';
 
 before(async () => {
   await init('wasm');
 });
 
-// The tiny preset without its absolute place/time pathways: the tests below add each one alone.
+// The tiny preset without its place, time and motion pathways: the tests below add each one alone.
 const cfg: DitConfig = {
   ...PRESETS.tiny.dit,
   framePositions: undefined,
   timePositions: undefined,
   frameConditioning: undefined,
+  motionRotary: undefined,
 };
 
 function randomValues(rng: Rng, count: number): Float32Array {
@@ -189,6 +195,108 @@ describe('DiT', () => {
     // a still image is one frame: one group, as without frame conditioning
     const still = await uniformOutput(framed, liveParams(7, framed), [1, 4, 4]);
     assert.equal(still.length, 4 * 4 * cfg.latentChannels);
+  });
+
+  /** A grid's rotary angles and rates as arrays (tokens, headDim/2), optionally float64. */
+  function spacetimeAngles(
+    grid: [number, number, number],
+    headDim: number,
+    dtype = np.float32,
+  ): SpacetimeAngles {
+    const host = rotaryAngles3d(grid, headDim, cfg.ropeTheta);
+    const shape = [grid[0] * grid[1] * grid[2], headDim / 2];
+    const array = (values: Float32Array) => np.array(values, { shape }).astype(dtype);
+    return {
+      angles: array(host.angles),
+      rowRates: array(host.rowRates),
+      columnRates: array(host.columnRates),
+    };
+  }
+
+  test('co-moving rotary: a head moving right two columns a frame sees a path as standing still', async () => {
+    const grid: [number, number, number] = [3, 2, 8];
+    const headDim = 16; // 2 time, 3 row and 3 column pairs
+    const textWidth = 4;
+    // Head 0 reads velocity (row 0, column 2) from the bias alone, head 1 stays put.
+    const p = paramReader({
+      weight: np.zeros([textWidth, 4]),
+      bias: np.array(new Float32Array([0, 2, 0, 0])),
+    });
+    const moved = movingRotary(p, 2, spacetimeAngles(grid, headDim), np.ones([1, textWidth]));
+    const cos = (await moved.cos.data()) as Float32Array; // (1, heads, tokens, pairs)
+    const still = rotaryTables3d(grid, headDim, cfg.ropeTheta);
+    const pairs = headDim / 2;
+    const tokens = grid[0] * grid[1] * grid[2];
+    const token = (f: number, h: number, w: number) => (f * grid[1] + h) * grid[2] + w;
+    const at = (values: ArrayLike<number>, head: number, t: number) =>
+      Array.from({ length: pairs }, (_, j) => values[(head * tokens + t) * pairs + j]!);
+    // Head 0 at (frame f, column w + 2f) has the angles the fixed tables give (f, w): an object
+    // that started at column w is, to this head, where it was.
+    for (const [f, h, w] of [
+      [1, 0, 3],
+      [2, 1, 0],
+      [2, 0, 2],
+    ] as const) {
+      assertClose(at(cos, 0, token(f, h, w + 2 * f)), at(still.cos, 0, token(f, h, w)), 1e-5, 1e-5);
+    }
+    // Head 1 keeps the fixed tables.
+    assertClose(cos.subarray(tokens * pairs), still.cos, 1e-5, 1e-5);
+    moved.sin.dispose();
+  });
+
+  test('co-moving rotary: gradients through the velocity weights and the caption match finite differences', async () => {
+    const rng = new Rng(21);
+    const grid: [number, number, number] = [3, 2, 3];
+    const headDim = 8;
+    const heads = 2;
+    const textWidth = 3;
+    const tokens = grid[0] * grid[1] * grid[2];
+    const x = randomArray(rng, [2, heads, tokens, headDim]);
+    const weight = randomArray(rng, [textWidth, 2 * heads], 0.3);
+    const pooled = randomArray(rng, [2, textWidth]);
+    const bias = randomArray(rng, [2 * heads], 0.3);
+    const rotated = (w: np.Array, c: np.Array) => {
+      const tables = movingRotary(
+        paramReader({ weight: w, bias: bias.ref }),
+        heads,
+        spacetimeAngles(grid, headDim, np.float64),
+        c,
+      );
+      return applyRotary(x.ref, tables.cos, tables.sin);
+    };
+    const weighting = randomArray(new Rng(5), [2, heads, tokens, headDim]);
+    // jax-js's float64 sin and cos are accurate to ≈ 3e-8 (measured), not to 1e-16: over these
+    // 576 rotated values that is ≈ 1e-6 of noise on the loss, so finite differences need a larger
+    // step and a looser tolerance than the other layers' (measured per element: 1e-4 at h = 1e-2).
+    const opts = { h: 1e-2, rtol: 1e-3 };
+    await checkGradient((w) => rotated(w, pooled.ref).mul(weighting.ref).sum(), weight.ref, opts);
+    await checkGradient((c) => rotated(weight.ref, c).mul(weighting.ref).sum(), pooled.ref, opts);
+    for (const a of [x, weight, pooled, bias, weighting]) a.dispose();
+  });
+
+  test('co-moving rotary starts as a no-op', async () => {
+    const moving: DitConfig = { ...cfg, motionRotary: true };
+    const withZero = liveParams(8);
+    for (let i = 0; i < cfg.depth; i++) {
+      withZero[`blocks.${i}.motion.weight`] = np.zeros([cfg.text.width, 2 * cfg.heads]);
+      withZero[`blocks.${i}.motion.bias`] = np.zeros([2 * cfg.heads]);
+    }
+    const a = (await ditForward(liveParams(8), cfg, inputs(new Rng(9), 2, 3, 4, 4)).data()) as Float32Array;
+    const b = await ditForward(withZero, moving, inputs(new Rng(9), 2, 3, 4, 4)).data();
+    assertClose(b, a, 0, 1e-6);
+    // With velocities, the same weights relate the clip's frames differently: the output changes.
+    const rng = new Rng(10);
+    const withVelocity = liveParams(8);
+    for (let i = 0; i < cfg.depth; i++) {
+      withVelocity[`blocks.${i}.motion.weight`] = randomArray(
+        rng,
+        [cfg.text.width, 2 * cfg.heads],
+        0.5,
+      ).astype(np.float32);
+      withVelocity[`blocks.${i}.motion.bias`] = randomArray(rng, [2 * cfg.heads], 0.5).astype(np.float32);
+    }
+    const c = (await ditForward(withVelocity, moving, inputs(new Rng(9), 2, 3, 4, 4)).data()) as Float32Array;
+    assert.ok(c.some((v, i) => Math.abs(v - a[i]!) > 1e-4));
   });
 
   test('presets: registry, parameter counts and training FLOPs', () => {

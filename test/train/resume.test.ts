@@ -1,11 +1,11 @@
 // Training resumes exactly: 20 steps straight = 10 steps, stop (checkpoint), resume, 10 more.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { saveModel } from '../../src/models/bundle.ts';
-import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { tinyModel } from '../pipeline/_tinyModel.ts';
@@ -129,6 +129,52 @@ test('a run can start from a shipped model bundle: its weights, step, tokenizer 
     const report = await trainer.trainStep();
     assert.equal(report.step, 41);
     await trainer.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a preset that gained a layer: a run from an older bundle gets it at zero, a resumed run keeps its own model', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-gained-'));
+  const withoutMotion = <T extends Record<string, unknown>>(params: T): T =>
+    Object.fromEntries(Object.entries(params).filter(([name]) => !name.includes('.motion.'))) as T;
+  try {
+    // A bundle from before co-moving rotary positions.
+    const model = { ...(await tinyModel()), card: { autoencoderSteps: 30, ditSteps: 40 } };
+    model.preset = { ...model.preset, dit: { ...model.preset.dit, motionRotary: undefined } };
+    model.dit = withoutMotion(model.dit);
+    await saveModel(join(dir, 'model.safetensors'), model);
+    const out = join(dir, 'run');
+    const config = parseTrainConfig({
+      stage: 'dit',
+      preset: 'tiny',
+      steps: 50,
+      out,
+      initFrom: join(dir, 'model.safetensors'),
+    });
+    const fromBundle = await Trainer.create(config);
+    const gained = fromBundle.checkpoint();
+    assert.ok(
+      gained.params['blocks.0.motion.weight']!.data.every((v) => v === 0),
+      'the new layer starts at zero',
+    );
+    await fromBundle.dispose();
+
+    // A run started before the preset gained the layer resumes with the model it was started with.
+    const old = {
+      ...gained,
+      config: { ...(gained.config as object), presetConfig: model.preset },
+      params: withoutMotion(gained.params),
+      ema: withoutMotion(gained.ema!),
+      adamM: undefined,
+      adamV: undefined,
+    };
+    await mkdir(out, { recursive: true });
+    await saveCheckpoint(join(out, 'checkpoint.safetensors'), old);
+    const resumed = await Trainer.create(config, { resume: true });
+    assert.equal((await resumed.trainStep()).step, 41);
+    assert.ok(!Object.keys(resumed.checkpoint().params).some((name) => name.includes('.motion.')));
+    await resumed.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
