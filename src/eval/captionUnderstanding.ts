@@ -107,7 +107,7 @@ export interface MotionHead {
   /**
    * Mean cosine, over the eight compass directions, between the head's velocity for captions
    * stating that direction (less its mean over all eight) and the direction itself: 1 = the head
-   * moves exactly the way captions say, 0 = unrelated.
+   * moves exactly the way captions say, 0 = unrelated. Says nothing of how fast: see `along`.
    */
   alignment: number;
   /** The same velocity's mean component along the stated direction, in tokens per latent frame. */
@@ -124,7 +124,8 @@ export async function captionMotionHeads(
   options: CaptionUnderstandingOptions = DEFAULT_CAPTION_UNDERSTANDING,
 ): Promise<MotionHead[]> {
   const cfg = model.preset.dit;
-  if (!cfg.motionRotary) return [];
+  // A text-stage checkpoint's preset may have the layer while its weights are the encoder's alone.
+  if (!cfg.motionRotary || !model.dit['blocks.0.motion.weight']) return [];
   const { captions, labels } = heldOutCaptions(options);
   const moving = labels
     .map((l, i) => [i, l.direction - 1] as const)
@@ -155,6 +156,7 @@ export async function captionMotionHeads(
       const stated = sums.flatMap((sum, d) =>
         sum.count ? [{ d, row: sum.row / sum.count, column: sum.column / sum.count }] : [],
       );
+      if (!stated.length) continue; // no held-out caption states a straight direction
       const meanRow = stated.reduce((a, v) => a + v.row, 0) / stated.length;
       const meanColumn = stated.reduce((a, v) => a + v.column, 0) / stated.length;
       let alignment = 0;

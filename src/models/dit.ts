@@ -171,6 +171,10 @@ export function unpatchify(cfg: DitConfig, tokens: np.Array, grid: [number, numb
     .reshape([batch, gf * pf, gh * ph, gw * pw, cfg.latentChannels]);
 }
 
+/** Axes of a token's (frame, row, column) position. */
+const ROW_AXIS = 1;
+const COLUMN_AXIS = 2;
+
 /**
  * Rotary frequencies of a head's channel pairs: split between the three axes (rows and columns
  * 3/8 each, time the rest), each axis with geometric frequencies.
@@ -244,8 +248,8 @@ export function rotaryAngles3d(
     );
   return {
     angles: perTokenPair(grid, headDim, theta, (position, axis, frequency) => position[axis]! * frequency),
-    rowRates: rate(1),
-    columnRates: rate(2),
+    rowRates: rate(ROW_AXIS),
+    columnRates: rate(COLUMN_AXIS),
   };
 }
 
@@ -357,23 +361,25 @@ export interface SpacetimeAngles {
 export function movingRotary(
   p: ParamReader,
   heads: number,
-  grid: SpacetimeAngles,
+  spacetime: SpacetimeAngles,
   pooled: np.Array,
 ): RotaryTables {
   const [batch] = pooled.shape;
-  const [tokens, pairs] = grid.angles.shape;
+  const [tokens, pairs] = spacetime.angles.shape;
   const velocity = linear(p, pooled).reshape([batch, heads, 2]); // (batch, heads, (row, column)) in tokens per frame
   const [rowVelocity, columnVelocity] = np.split(velocity, 2, -1).map((v) => v.reshape([batch, heads, 1, 1]));
   const table = (a: np.Array) => a.ref.reshape([1, 1, tokens, pairs]); // (1, 1, tokens, pairs)
-  const angles = table(grid.angles)
-    .sub(rowVelocity!.mul(table(grid.rowRates)))
-    .sub(columnVelocity!.mul(table(grid.columnRates))); // (batch, heads, tokens, pairs)
+  const angles = table(spacetime.angles)
+    .sub(rowVelocity!.mul(table(spacetime.rowRates)))
+    .sub(columnVelocity!.mul(table(spacetime.columnRates))); // (batch, heads, tokens, pairs)
   return { cos: np.cos(angles.ref), sin: np.sin(angles) };
 }
 
+/** A block's rotary positions: fixed tables, or angles it moves along the caption's velocities. */
+type BlockRotary = RotaryTables | { spacetime: SpacetimeAngles; pooled: np.Array };
+
 /**
- * adaLN-zero block: x + gate·SelfAttention(modulated norm(x)) (rotary positions, moved along the
- * caption's motion when `motion` is given),
+ * adaLN-zero block: x + gate·SelfAttention(modulated norm(x)) (rotary positions),
  * x + CrossAttention(norm(x), caption), x + gate·MLP(modulated norm(x)).
  */
 function ditBlock(
@@ -383,15 +389,15 @@ function ditBlock(
   conditioning: np.Array, // (batch, groups, d), already through SiLU; groups = 1 or frames
   context: np.Array, // (batch, length, d)
   contextMask: np.Array, // (batch, length)
-  rotary: RotaryTables,
-  motion?: { grid: SpacetimeAngles; pooled: np.Array }, // pooled caption (batch, textWidth), consumed
+  rotary: BlockRotary, // a pooled caption (batch, textWidth) in it is consumed
 ): np.Array {
   const modulation = linear(p.at('adaLN'), conditioning); // (batch, groups, 6d)
   const [shiftAttn, scaleAttn, gateAttn, shiftMlp, scaleMlp, gateMlp] = np.split(modulation, 6, -1); // each (batch, groups, d)
   const attnIn = modulate(layerNorm(x.ref), shiftAttn, scaleAttn); // (batch, tokens, d)
-  const tables = motion ? movingRotary(p.at('motion'), cfg.heads, motion.grid, motion.pooled) : rotary;
+  const moving = 'spacetime' in rotary;
+  const tables = moving ? movingRotary(p.at('motion'), cfg.heads, rotary.spacetime, rotary.pooled) : rotary;
   const attnOut = selfAttention(p.at('attn'), attnIn, cfg.heads, { rotary: tables }); // (batch, tokens, d)
-  if (motion) {
+  if (moving) {
     tables.cos.dispose();
     tables.sin.dispose();
   }
@@ -459,26 +465,28 @@ export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array
   if (cfg.timePositions)
     x = x.add(embedFeatures('timePosition', timePositionFeatures(grid, cfg.timePositions))); // (batch, tokens, d)
 
+  // Rotary positions: the same tables for every block, or angles each block moves along its own
+  // caption velocities. (tokens, headDim/2) each.
   const headDim = cfg.width / cfg.heads;
-  const tables = rotaryTables3d(grid, headDim, cfg.ropeTheta);
-  const rotary: RotaryTables = { cos: np.array(tables.cos), sin: np.array(tables.sin) }; // (tokens, headDim/2)
-  let angles: SpacetimeAngles | undefined;
+  const array = (values: Float32Array) => np.array(values).reshape([tokens, headDim / 2]);
+  let fixed: RotaryTables | undefined;
+  let spacetime: SpacetimeAngles | undefined;
   if (cfg.motionRotary) {
     const host = rotaryAngles3d(grid, headDim, cfg.ropeTheta);
-    const pairs = headDim / 2;
-    angles = {
-      angles: np.array(host.angles).reshape([tokens, pairs]),
-      rowRates: np.array(host.rowRates).reshape([tokens, pairs]),
-      columnRates: np.array(host.columnRates).reshape([tokens, pairs]),
+    spacetime = {
+      angles: array(host.angles),
+      rowRates: array(host.rowRates),
+      columnRates: array(host.columnRates),
     };
+  } else {
+    const host = rotaryTables3d(grid, headDim, cfg.ropeTheta);
+    fixed = { cos: array(host.cos), sin: array(host.sin) };
   }
   for (let i = 0; i < cfg.depth; i++) {
-    const motion = angles && { grid: angles, pooled: pooled.ref };
-    x = ditBlock(p.at(`blocks.${i}`), cfg, x, conditioning.ref, context.ref, text.mask.ref, rotary, motion);
+    const rotary: BlockRotary = spacetime ? { spacetime, pooled: pooled.ref } : fixed!;
+    x = ditBlock(p.at(`blocks.${i}`), cfg, x, conditioning.ref, context.ref, text.mask.ref, rotary);
   }
-  rotary.cos.dispose();
-  rotary.sin.dispose();
-  if (angles) for (const a of Object.values(angles)) a.dispose();
+  for (const a of Object.values(spacetime ?? fixed!)) a.dispose();
   pooled.dispose();
   context.dispose();
   text.mask.dispose();

@@ -74,4 +74,9 @@ test('co-moving rotary heads: a head that reads the stated direction aligns with
   assert.ok(toward!.alignment > 0.5 && toward!.along > 0, `aligned head ${JSON.stringify(toward)}`);
   assert.ok(away!.alignment < -0.5 && away!.along < 0, `opposed head ${JSON.stringify(away)}`);
   assert.deepEqual([still!.alignment, still!.along], [0, 0], 'a head that ignores the caption');
+  // A preset with the layer but weights without it (a text-stage checkpoint): nothing to report.
+  assert.deepEqual(
+    await captionMotionHeads({ ...model, dit: shipped.dit }, { count: 50, style: 'detailed' }),
+    [],
+  );
 });

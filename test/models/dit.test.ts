@@ -213,35 +213,45 @@ describe('DiT', () => {
     };
   }
 
-  test('co-moving rotary: a head moving right two columns a frame sees a path as standing still', async () => {
-    const grid: [number, number, number] = [3, 2, 8];
+  test('co-moving rotary: a head moving with the path sees it standing still', async () => {
+    const grid: [number, number, number] = [3, 4, 8];
     const headDim = 16; // 2 time, 3 row and 3 column pairs
     const textWidth = 4;
-    // Head 0 reads velocity (row 0, column 2) from the bias alone, head 1 stays put.
+    // From the bias alone: head 0 moves right two columns a frame, head 1 down one row a frame,
+    // head 2 stays put.
     const p = paramReader({
-      weight: np.zeros([textWidth, 4]),
-      bias: np.array(new Float32Array([0, 2, 0, 0])),
+      weight: np.zeros([textWidth, 6]),
+      bias: np.array(new Float32Array([0, 2, 1, 0, 0, 0])),
     });
-    const moved = movingRotary(p, 2, spacetimeAngles(grid, headDim), np.ones([1, textWidth]));
+    const spacetime = spacetimeAngles(grid, headDim);
+    const moved = movingRotary(p, 3, spacetime, np.ones([1, textWidth]));
     const cos = (await moved.cos.data()) as Float32Array; // (1, heads, tokens, pairs)
+    const sin = (await moved.sin.data()) as Float32Array;
+    for (const a of Object.values(spacetime)) a.dispose();
     const still = rotaryTables3d(grid, headDim, cfg.ropeTheta);
     const pairs = headDim / 2;
     const tokens = grid[0] * grid[1] * grid[2];
     const token = (f: number, h: number, w: number) => (f * grid[1] + h) * grid[2] + w;
     const at = (values: ArrayLike<number>, head: number, t: number) =>
       Array.from({ length: pairs }, (_, j) => values[(head * tokens + t) * pairs + j]!);
-    // Head 0 at (frame f, column w + 2f) has the angles the fixed tables give (f, w): an object
-    // that started at column w is, to this head, where it was.
+    // A head at (frame f, where the path has gone by then) has the angles the fixed tables give
+    // the path's start: an object moving with the head is, to it, where it was.
     for (const [f, h, w] of [
       [1, 0, 3],
       [2, 1, 0],
       [2, 0, 2],
     ] as const) {
-      assertClose(at(cos, 0, token(f, h, w + 2 * f)), at(still.cos, 0, token(f, h, w)), 1e-5, 1e-5);
+      for (const [values, table] of [
+        [cos, still.cos],
+        [sin, still.sin],
+      ] as const) {
+        assertClose(at(values, 0, token(f, h, w + 2 * f)), at(table, 0, token(f, h, w)), 1e-5, 1e-5);
+        assertClose(at(values, 1, token(f, h + f, w)), at(table, 0, token(f, h, w)), 1e-5, 1e-5);
+      }
     }
-    // Head 1 keeps the fixed tables.
-    assertClose(cos.subarray(tokens * pairs), still.cos, 1e-5, 1e-5);
-    moved.sin.dispose();
+    // Head 2 keeps the fixed tables.
+    assertClose(cos.subarray(2 * tokens * pairs), still.cos, 1e-5, 1e-5);
+    assertClose(sin.subarray(2 * tokens * pairs), still.sin, 1e-5, 1e-5);
   });
 
   test('co-moving rotary: gradients through the velocity weights and the caption match finite differences', async () => {
@@ -256,12 +266,9 @@ describe('DiT', () => {
     const pooled = randomArray(rng, [2, textWidth]);
     const bias = randomArray(rng, [2 * heads], 0.3);
     const rotated = (w: np.Array, c: np.Array) => {
-      const tables = movingRotary(
-        paramReader({ weight: w, bias: bias.ref }),
-        heads,
-        spacetimeAngles(grid, headDim, np.float64),
-        c,
-      );
+      const spacetime = spacetimeAngles(grid, headDim, np.float64);
+      const tables = movingRotary(paramReader({ weight: w, bias: bias.ref }), heads, spacetime, c);
+      for (const a of Object.values(spacetime)) a.dispose();
       return applyRotary(x.ref, tables.cos, tables.sin);
     };
     const weighting = randomArray(new Rng(5), [2, heads, tokens, headDim]);
