@@ -134,38 +134,37 @@ export async function captionMotionHeads(
     model,
     moving.map(([i]) => captions[i]!),
   );
+  // The velocity is linear in the pooled caption, so a direction's mean velocity is the velocity
+  // of its mean caption, and the bias cancels against the mean over directions: each head only
+  // needs the direction means, centred.
+  const width = cfg.text.width;
+  const stated = DIRECTIONS.flatMap((direction, d) => {
+    const members = moving.flatMap(([, m], n) => (m === d ? [encoded[n]!] : []));
+    if (!members.length) return [];
+    const mean = new Float32Array(width);
+    for (const p of members) for (let k = 0; k < width; k++) mean[k]! += p[k]! / members.length;
+    return [{ vector: DIRECTION_VECTORS[direction], mean }];
+  });
+  if (!stated.length) return []; // no held-out caption states a straight direction
+  const overall = new Float32Array(width);
+  for (const { mean } of stated) for (let k = 0; k < width; k++) overall[k]! += mean[k]! / stated.length;
   const heads: MotionHead[] = [];
   for (let block = 0; block < cfg.depth; block++) {
     const weight = model.dit[`blocks.${block}.motion.weight`]!; // (textWidth, heads · (row, column))
-    const bias = model.dit[`blocks.${block}.motion.bias`]!;
     const outputs = 2 * cfg.heads;
     for (let head = 0; head < cfg.heads; head++) {
-      const sums = DIRECTIONS.map(() => ({ row: 0, column: 0, count: 0 }));
-      moving.forEach(([, direction], n) => {
-        let row = bias.data[2 * head]!;
-        let column = bias.data[2 * head + 1]!;
-        encoded[n]!.forEach((x, k) => {
-          row += x * weight.data[k * outputs + 2 * head]!;
-          column += x * weight.data[k * outputs + 2 * head + 1]!;
-        });
-        const sum = sums[direction]!;
-        sum.row += row;
-        sum.column += column;
-        sum.count++;
-      });
-      const stated = sums.flatMap((sum, d) =>
-        sum.count ? [{ d, row: sum.row / sum.count, column: sum.column / sum.count }] : [],
-      );
-      if (!stated.length) continue; // no held-out caption states a straight direction
-      const meanRow = stated.reduce((a, v) => a + v.row, 0) / stated.length;
-      const meanColumn = stated.reduce((a, v) => a + v.column, 0) / stated.length;
       let alignment = 0;
       let along = 0;
-      for (const { d, row, column } of stated) {
-        const [dx, dy] = DIRECTION_VECTORS[DIRECTIONS[d]!]; // (column, row): right and down are positive
-        const [vr, vc] = [row - meanRow, column - meanColumn];
-        const dot = vc * dx + vr * dy;
-        alignment += dot / Math.max(1e-9, Math.hypot(vr, vc));
+      for (const { vector, mean } of stated) {
+        let row = 0; // the direction's velocity less the mean over directions
+        let column = 0;
+        for (let k = 0; k < width; k++) {
+          row += (mean[k]! - overall[k]!) * weight.data[k * outputs + 2 * head]!;
+          column += (mean[k]! - overall[k]!) * weight.data[k * outputs + 2 * head + 1]!;
+        }
+        const [dx, dy] = vector; // (column, row): right and down are positive
+        const dot = column * dx + row * dy;
+        alignment += dot / Math.max(1e-9, Math.hypot(row, column));
         along += dot;
       }
       heads.push({ block, head, alignment: alignment / stated.length, along: along / stated.length });
