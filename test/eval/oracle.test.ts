@@ -245,3 +245,68 @@ describe('oracle on a clip that does not match its spec', () => {
     assert.throws(() => judge(spec, new Uint8Array(10)), { name: 'ClipShapeError' });
   });
 });
+
+/** Separable Gaussian blur of every frame (RGB uint8, (frames, height, width, 3)): soft edges. */
+function blurred(pixels: Uint8Array, width: number, height: number, sigma: number): Uint8Array {
+  const radius = Math.ceil(2 * sigma);
+  const kernel = Array.from({ length: 2 * radius + 1 }, (_, i) =>
+    Math.exp(-((i - radius) ** 2) / (2 * sigma ** 2)),
+  );
+  const sum = kernel.reduce((a, b) => a + b, 0);
+  const pass = (src: ArrayLike<number>, dst: Float32Array | Uint8Array, along: 'x' | 'y', frame: number) => {
+    const o = frame * width * height * 3;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        for (let c = 0; c < 3; c++) {
+          let v = 0;
+          for (let k = -radius; k <= radius; k++) {
+            const xx = along === 'x' ? Math.min(width - 1, Math.max(0, x + k)) : x;
+            const yy = along === 'y' ? Math.min(height - 1, Math.max(0, y + k)) : y;
+            v += kernel[k + radius]! * src[o + (yy * width + xx) * 3 + c]!;
+          }
+          dst[o + (y * width + x) * 3 + c] = v / sum;
+        }
+  };
+  const across = new Float32Array(pixels.length);
+  const out = new Uint8Array(pixels.length);
+  for (let f = 0; f < pixels.length / (width * height * 3); f++) {
+    pass(pixels, across, 'x', f);
+    pass(across, out, 'y', f);
+  }
+  return out;
+}
+
+describe('oracle on soft edges (a decoder, a blur)', () => {
+  const shape = (cls: string) =>
+    base({
+      objects: [
+        {
+          id: 'a',
+          class: cls,
+          color: 'red',
+          size: 'medium',
+          start: { x: 0.3, y: 0.5 },
+          motion: { kind: 'linear', direction: 'right' },
+        },
+      ],
+    });
+  // Under the plain silhouette match a hexagon blurred by 1 px was judged a ball, a heart something else.
+  const SHAPES = ['square', 'triangle', 'star', 'heart', 'diamond', 'cross', 'hexagon', 'crescent'];
+
+  it('a render blurred by 1 px keeps its class', () => {
+    for (const cls of SHAPES) {
+      const score = judge(shape(cls), blurred(render(shape(cls)), 64, 64, 1)).scores.class!;
+      assert.ok(score >= 0.9, `${cls}: class ${score}`);
+    }
+  });
+
+  it('a blurred render of another class still loses class', () => {
+    for (const cls of SHAPES) {
+      const soft = blurred(render(shape(cls)), 64, 64, 1);
+      for (const asked of ['ball', 'square', 'star'].filter((c) => c !== cls)) {
+        const score = judge(shape(asked), soft).scores.class!;
+        assert.ok(score <= 0.1, `${cls} shown, ${asked} asked: class ${score}`);
+      }
+    }
+  });
+});
