@@ -15,7 +15,9 @@ if (unknown.length > 0) {
   process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; available: ${available.join(', ')}\n`);
   process.exit(2);
 }
-for (const name of wanted.length > 0 ? wanted : available) {
+// Hours-long studies run only when named (`npm run bench -- scaling`).
+const ON_REQUEST = ['scaling'];
+for (const name of wanted.length > 0 ? wanted : available.filter((n) => !ON_REQUEST.includes(n))) {
   process.stderr.write(`# bench ${name}\n`);
   await import(pathToFileURL(join(here, `${name}.ts`)).href);
 }

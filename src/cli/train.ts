@@ -28,6 +28,14 @@ function conditioningShares(value: string) {
   return { firstFrame, prefix, firstAndLast };
 }
 
+function levelMix(value: string) {
+  const [level, share] = value.split(':').map((v) => Number(v.trim()));
+  if (!Number.isInteger(level) || !Number.isFinite(share) || value.split(':').length !== 2) {
+    throw new InvalidArgumentError(`"${value}" is not LEVEL:SHARE (e.g. 1:0.3)`);
+  }
+  return { level: level!, share: share! };
+}
+
 export function registerTrainCommands(program: Command): void {
   program
     .command('train')
@@ -75,6 +83,11 @@ export function registerTrainCommands(program: Command): void {
     )
     .option('--max-objects <n>', 'at most this many objects per clip', int)
     .option(
+      '--mix-level <level:share>',
+      'draw this share of the clips from another curriculum level (e.g. 1:0.3: two-object scenes among level-0 ones)',
+      levelMix,
+    )
+    .option(
       '--object-weight <w>',
       'DiT: extra loss weight on latents that differ from the background (objects; default 8, 0: plain mean)',
       Number.parseFloat,
@@ -94,6 +107,11 @@ export function registerTrainCommands(program: Command): void {
       'DiT: weight of the loss that makes the caption encoder keep what captions state (direction, colour, …; default 0: off)',
       Number.parseFloat,
     )
+    .option(
+      '--fresh-dit',
+      "DiT: a new DiT of --preset on the --init-from model's autoencoder and caption encoder (scaling studies)",
+      false,
+    )
     .option('--checkpoint-every <n>', 'steps between checkpoints', int)
     .option('--seed <n>', 'run seed', int)
     .option('--json', 'print one JSON line per logged step instead of a progress bar', false)
@@ -105,6 +123,7 @@ export function registerTrainCommands(program: Command): void {
         out: opts.out,
         autoencoder: opts.autoencoder,
         initFrom: opts.initFrom,
+        freshDit: opts.freshDit,
         batch: opts.batch,
         width: opts.width,
         height: opts.height,
@@ -124,6 +143,7 @@ export function registerTrainCommands(program: Command): void {
           shards: opts.shards,
           level: opts.level ?? 0,
           maxObjects: opts.maxObjects,
+          mix: opts.mixLevel,
         },
       });
       await runTraining(config, { resume: opts.resume, json: opts.json });

@@ -29,6 +29,14 @@ export interface ClipSourceOptions {
   /** Curriculum level (see curriculum.ts) and an optional tighter cap on objects per clip. */
   level: number;
   maxObjects?: number;
+  /** A share of the clips drawn from another level instead. */
+  mix?: { level: number; share: number };
+}
+
+/** The curriculum level of the clip with this seed: the run's, or for a share of clips the mixed-in one. */
+export function clipLevel(opts: Pick<ClipSourceOptions, 'level' | 'mix'>, seed: number): number {
+  if (!opts.mix) return opts.level;
+  return Rng.derive(seed, 'level').uniform() < opts.mix.share ? opts.mix.level : opts.level;
 }
 
 /** Which caption style a training sample uses: mostly short and detailed, sometimes the long re-caption. */
@@ -63,7 +71,7 @@ export function worldCaptionBatch(opts: ClipSourceOptions, step: number, batch: 
   const labels: Record<ProbedAttribute, number>[] = [];
   for (let b = 0; b < batch; b++) {
     const seed = clipSeed(opts.seed, step, b);
-    const spec = curriculumScene(seed, opts.level, opts, opts.maxObjects);
+    const spec = curriculumScene(seed, clipLevel(opts, seed), opts, opts.maxObjects);
     const style = pickCaptionStyle(new Rng(seed ^ 0x5bd1e995));
     specs.push(spec);
     seeds.push(seed);
@@ -125,7 +133,7 @@ export function worldCaptions(opts: ClipSourceOptions, count: number): string[] 
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const seed = clipSeed(opts.seed, -1, i);
-    const spec = curriculumScene(seed, opts.level, opts, opts.maxObjects);
+    const spec = curriculumScene(seed, clipLevel(opts, seed), opts, opts.maxObjects);
     const c = captionScene(spec, seed);
     out.push(c.short, c.detailed, c.long);
   }

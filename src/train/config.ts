@@ -84,6 +84,8 @@ export const trainConfigSchema = z.object({
       level: z.number().int().min(0).max(2).default(0),
       /** At most this many objects per clip (tighter than the level's own cap). */
       maxObjects: z.number().int().min(1).max(8).optional(),
+      /** A share of the clips from another level, e.g. two-object level-1 scenes among level-0 ones. */
+      mix: z.object({ level: z.number().int().min(0).max(2), share: z.number().min(0).max(1) }).optional(),
     })
     .default({ source: 'world', level: 0 }),
   /** The autoencoder checkpoint whose latents the DiT (or a decoder fine-tune) learns from. */
@@ -93,6 +95,11 @@ export const trainConfigSchema = z.object({
    * checkpoint: its weights, step count, tokenizer and autoencoder; AdamW moments start afresh.
    */
   initFrom: z.string().optional(),
+  /**
+   * DiT stage with --init-from: a new DiT of the preset (fresh weights, step 0) on the bundle's
+   * autoencoder, tokenizer, latent scale and caption encoder, e.g. one member of a scaling study.
+   */
+  freshDit: z.boolean().default(false),
   checkpointEvery: z.number().int().min(1).default(250),
   logEvery: z.number().int().min(1).default(10),
   out: z.string().min(1),
@@ -118,6 +125,9 @@ export function parseTrainConfig(input: unknown): TrainConfig {
       'data.source "shards" needs data.shards (a folder written by `kinema world export`)',
     );
   }
+  if (config.data.mix && config.data.source !== 'world') {
+    throw new TrainConfigError('--mix-level mixes world curriculum levels; shard sets have none');
+  }
   if (config.captionProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
     throw new TrainConfigError(
       '--caption-probe needs the dit stage on world clips (shard clips carry no answers to probe for)',
@@ -125,6 +135,11 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   }
   if (config.stage === 'text' && !config.initFrom) {
     throw new TrainConfigError("the text stage trains a model's caption encoder: give --init-from MODEL");
+  }
+  if (config.freshDit && (config.stage !== 'dit' || !config.initFrom || config.autoencoder)) {
+    throw new TrainConfigError(
+      "--fresh-dit starts a new DiT on a model's autoencoder and caption encoder: it needs --stage dit and --init-from MODEL, without --autoencoder",
+    );
   }
   if (config.stage !== 'autoencoder' && !config.autoencoder && !config.initFrom) {
     throw new TrainConfigError(

@@ -191,6 +191,7 @@ function clipSource(config: TrainConfig, preset: ModelPreset): ClipSourceOptions
     fps: config.fps,
     level: config.data.level,
     maxObjects: config.data.maxObjects,
+    mix: config.data.mix,
   };
 }
 
@@ -302,6 +303,26 @@ async function frozenSession(
   };
 }
 
+/** The preset's autoencoder must be the bundle's, but for the decoder's extra blocks. */
+function checkSameEncoder(preset: ModelPreset, bundle: ModelBundle): void {
+  const { decoderSpacetimeBlocks: _ours, ...encoderSide } = preset.autoencoder;
+  const { decoderSpacetimeBlocks: _theirs, ...bundleSide } = bundle.preset.autoencoder;
+  if (JSON.stringify(encoderSide) !== JSON.stringify(bundleSide))
+    throw new TrainingError(
+      `preset ${preset.name}'s autoencoder (${JSON.stringify(encoderSide)}) is not ${bundle.id}'s (${JSON.stringify(bundleSide)})`,
+    );
+}
+
+/** A bundle's caption encoder (`text.` weights), for a fresh DiT with the same encoder config. */
+function captionEncoderOf(bundle: ModelBundle, preset: ModelPreset): HostParams {
+  if (JSON.stringify(preset.dit.text) !== JSON.stringify(bundle.preset.dit.text))
+    throw new TrainingError(
+      `preset ${preset.name}'s caption encoder (${JSON.stringify(preset.dit.text)}) is not ${bundle.id}'s (${JSON.stringify(bundle.preset.dit.text)})`,
+    );
+  checkSameEncoder(preset, bundle);
+  return Object.fromEntries(Object.entries(bundle.dit).filter(([name]) => name.startsWith('text.')));
+}
+
 /** The frozen autoencoder's weights: from --autoencoder, else from the bundle the run starts from. */
 async function autoencoderWeights(config: TrainConfig, bundle?: ModelBundle): Promise<HostParams> {
   if (!config.autoencoder) return bundle!.autoencoder;
@@ -317,14 +338,7 @@ async function autoencoderWeights(config: TrainConfig, bundle?: ModelBundle): Pr
  */
 async function decoderStage(config: TrainConfig, preset: ModelPreset, bundle?: ModelBundle): Promise<Stage> {
   const cfg = preset.autoencoder;
-  if (bundle) {
-    const { decoderSpacetimeBlocks: _ours, ...encoderSide } = cfg;
-    const { decoderSpacetimeBlocks: _theirs, ...bundleSide } = bundle.preset.autoencoder;
-    if (JSON.stringify(encoderSide) !== JSON.stringify(bundleSide))
-      throw new TrainingError(
-        `preset ${preset.name}'s autoencoder (${JSON.stringify(encoderSide)}) is not the one in ${config.initFrom} (${JSON.stringify(bundleSide)})`,
-      );
-  }
+  if (bundle) checkSameEncoder(preset, bundle);
   const aeWeights = await autoencoderWeights(config, bundle);
   const clips = clipMaker(config, preset);
   const encoderFor = encoderSessions(cfg, aeWeights);
@@ -377,7 +391,9 @@ async function ditStage(
   // once on fresh clips and kept with the run so a resumed run uses the same scale.
   const latentScale = resumed?.extra?.latentScale
     ? Number(resumed.extra.latentScale)
-    : 1 / standardDeviation(await (await encoderFor(base)).run(makeClips(-2, base).pixels));
+    : config.freshDit
+      ? bundle!.latentScale
+      : 1 / standardDeviation(await (await encoderFor(base)).run(makeClips(-2, base).pixels));
   return {
     initialParams: () =>
       initParams(
@@ -427,7 +443,8 @@ async function ditStage(
     extra: () => ({ tokenizer: JSON.stringify(tokenizer), latentScale: String(latentScale) }),
     // A shipped DiT moved onto another autoencoder (create() gives no checkpoint then): everything
     // but the layers that read and write latents carries over when the latent channels change.
-    warmStart: bundle?.dit,
+    // A fresh DiT keeps only the bundle's caption encoder.
+    warmStart: config.freshDit ? captionEncoderOf(bundle!, preset) : bundle?.dit,
     adapt: (name, _trained, fresh) =>
       name.startsWith('patchEmbed.') || name.startsWith('final.') ? fresh : undefined,
   };
@@ -646,7 +663,7 @@ export class Trainer {
     // The shipped DiT continues where it stopped, unless it moves onto another autoencoder's
     // latents: then it starts a new schedule from its weights (see ditStage's warm start).
     const continued =
-      !resumed && bundle && config.stage === 'dit' && !config.autoencoder
+      !resumed && bundle && config.stage === 'dit' && !config.autoencoder && !config.freshDit
         ? checkpointFromBundle(bundle)
         : undefined;
     resumed ??= continued;
@@ -663,12 +680,20 @@ export class Trainer {
     if (!resumed && stage.warmStart) resumed = warmStartCheckpoint(config, host, stage);
     // A layer the preset gained since the bundle was made (zero-initialised, such as frame
     // positions) starts fresh; the bundle's function is unchanged.
-    if (continued)
+    if (continued) {
+      const mismatch = Object.keys(continued.params).find(
+        (name) => host[name] && host[name].shape.join() !== continued.params[name]!.shape.join(),
+      );
+      if (mismatch)
+        throw new TrainingError(
+          `${config.initFrom}'s DiT is not a ${preset.name} DiT ("${mismatch}" has shape [${continued.params[mismatch]!.shape}], the preset's [${host[mismatch]!.shape}]): train it with its own preset, or start a new DiT on its autoencoder with --fresh-dit`,
+        );
       resumed = {
         ...continued,
         params: { ...host, ...continued.params },
         ema: { ...host, ...continued.ema },
       };
+    }
     const adamw = {
       lr: config.lr,
       warmupSteps: config.warmupSteps,

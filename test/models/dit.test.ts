@@ -312,6 +312,27 @@ describe('DiT', () => {
     assert.ok(counts.dit > 1e6 && counts.dit < 2e7, `${counts.dit}`);
     const flops = ditTrainingFlops(small);
     assert.ok(flops > 2e10 && flops < 2e11, `${flops}`);
-    assert.throws(() => getPreset('huge'), /unknown model preset "huge" \(known: tiny, small, base\)/);
+    assert.throws(
+      () => getPreset('huge'),
+      /unknown model preset "huge" \(known: tiny, small, small-96, small-144, base\)/,
+    );
+  });
+
+  test('presets: the scaling family is the small model with only the DiT width changed', () => {
+    const small = getPreset('small');
+    const members = ['small-96', 'small-144', 'small'].map(getPreset);
+    for (const member of members) {
+      assert.deepEqual({ ...member.dit, width: 0 }, { ...small.dit, width: 0 });
+      assert.deepEqual(member.autoencoder, small.autoencoder);
+      assert.deepEqual(member.training, small.training);
+    }
+    assert.deepEqual(
+      members.map((m) => m.dit.width),
+      [96, 144, 192],
+    );
+    const params = members.map((m) => presetParameterCounts(m).dit);
+    const flops = members.map((m) => ditTrainingFlops(m));
+    assert.ok(params[0]! < params[1]! && params[1]! < params[2]!, `${params}`);
+    assert.ok(flops[0]! < flops[1]! && flops[1]! < flops[2]!, `${flops}`);
   });
 });

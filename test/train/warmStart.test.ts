@@ -132,3 +132,68 @@ test('dit stage: a shipped DiT moves onto an autoencoder with more latent channe
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('dit stage, --fresh-dit: a new DiT on a model’s autoencoder, tokenizer, latent scale and caption encoder', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-dit-fresh-'));
+  try {
+    const model = { ...(await tinyModel(11)), latentScale: 0.5 };
+    const modelPath = join(dir, 'model.safetensors');
+    await saveModel(modelPath, model, 'F32');
+    const options = { stage: 'dit', preset: 'tiny', steps: 3, out: join(dir, 'dit'), initFrom: modelPath };
+    assert.throws(
+      () =>
+        parseTrainConfig({ ...options, initFrom: undefined, autoencoder: 'ae.safetensors', freshDit: true }),
+      /--fresh-dit .* needs --stage dit and --init-from MODEL/,
+    );
+    const trainer = await Trainer.create(parseTrainConfig({ ...options, freshDit: true }));
+    const start = trainer.checkpoint();
+    assert.equal(start.step, 0, 'a new schedule');
+    assert.equal(start.extra!.latentScale, '0.5', "the model's latent scale, not a new measurement");
+    assert.deepEqual(JSON.parse(start.extra!.tokenizer!), JSON.parse(JSON.stringify(model.tokenizer)));
+    for (const name of Object.keys(model.dit).filter((n) => n.startsWith('text.')))
+      assert.deepEqual(start.params[name]!.data, model.dit[name]!.data, name);
+    assert.notDeepEqual(
+      start.params['blocks.0.attn.qkv.weight']!.data,
+      model.dit['blocks.0.attn.qkv.weight']!.data,
+      'the DiT itself starts fresh',
+    );
+    assert.ok(Number.isFinite((await trainer.trainStep()).loss));
+    await trainer.dispose();
+
+    // A model with a wider DiT: continuing it as a tiny DiT is refused, a fresh tiny DiT on it is not.
+    const wider = { ...model.preset.dit, width: 48 };
+    await saveModel(
+      modelPath,
+      {
+        ...model,
+        preset: { ...model.preset, dit: wider },
+        dit: await toHostParams(initParams(ditParamSpec(wider), 13)),
+      },
+      'F32',
+    );
+    await assert.rejects(
+      Trainer.create(parseTrainConfig({ ...options, out: join(dir, 'dit-wide') })),
+      /DiT is not a tiny DiT .* --fresh-dit/,
+    );
+    const fresh = await Trainer.create(
+      parseTrainConfig({ ...options, out: join(dir, 'dit-fresh'), freshDit: true }),
+    );
+    assert.deepEqual(fresh.checkpoint().params['blocks.0.attn.qkv.weight']!.shape, [32, 96]);
+    await fresh.dispose();
+
+    // A model whose caption encoder has another shape cannot lend it.
+    const deeper = { ...model.preset.dit, text: { ...model.preset.dit.text, depth: 2 } };
+    const other = {
+      ...model,
+      preset: { ...model.preset, dit: deeper },
+      dit: await toHostParams(initParams(ditParamSpec(deeper), 12)),
+    };
+    await saveModel(modelPath, other, 'F32');
+    await assert.rejects(
+      Trainer.create(parseTrainConfig({ ...options, out: join(dir, 'dit2'), freshDit: true })),
+      /preset tiny's caption encoder .* is not kinema-tiny-test's/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
