@@ -161,7 +161,9 @@ function scalingPlot(points: ScalingPoint[]): string {
   const [w, h, left, bottom] = [560, 340, 56, 40];
   const xs = points.map((p) => Math.log10(p.trainPflop));
   const [x0, x1] = [Math.min(...xs) - 0.05, Math.max(...xs) + 0.05];
-  const [y0, y1] = [0, 1];
+  // the scores' own range, in tenths
+  const scores = points.map((p) => p.overall);
+  const [y0, y1] = [Math.floor(Math.min(...scores) * 10) / 10, Math.ceil(Math.max(...scores) * 10) / 10];
   const px = (pflop: number) => left + ((Math.log10(pflop) - x0) / (x1 - x0)) * (w - left - 16);
   const py = (score: number) => h - bottom - ((score - y0) / (y1 - y0)) * (h - bottom - 16);
   const colours = ['#d62728', '#ff7f0e', '#1f77b4'];
@@ -174,7 +176,7 @@ function scalingPlot(points: ScalingPoint[]): string {
     const label = `<text x="${w - 150}" y="${30 + i * 16}">${name}</text>`;
     return `<g stroke="${colours[i]}" fill="${colours[i]}"><polyline fill="none" points="${path}"/>${dots}${label}</g>`;
   });
-  const ticks = [0, 0.25, 0.5, 0.75, 1]
+  const ticks = Array.from({ length: Math.round((y1 - y0) * 20) + 1 }, (_, i) => y0 + i * 0.05)
     .map((s) => `<text x="${left - 34}" y="${py(s) + 4}">${s.toFixed(2)}</text>`)
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="11">
@@ -182,7 +184,7 @@ function scalingPlot(points: ScalingPoint[]): string {
 <line x1="${left}" y1="${h - bottom}" x2="${w - 16}" y2="${h - bottom}" stroke="black"/>
 <line x1="${left}" y1="16" x2="${left}" y2="${h - bottom}" stroke="black"/>
 ${ticks}
-<text x="${left}" y="${h - 10}">training compute, PFLOP (log scale): ${Math.min(...points.map((p) => p.trainPflop)).toFixed(1)} … ${Math.max(...points.map((p) => p.trainPflop)).toFixed(1)}</text>
+<text x="${left}" y="${h - 10}">training compute, TFLOP (log scale): ${(1000 * Math.min(...points.map((p) => p.trainPflop))).toFixed(1)} … ${(1000 * Math.max(...points.map((p) => p.trainPflop))).toFixed(1)}</text>
 <text x="8" y="12">oracle overall (level 0, ${promptCount} prompts)</text>
 ${lines.join('\n')}
 </svg>
