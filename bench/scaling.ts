@@ -3,7 +3,7 @@
 // 144 and 192 (presets small-96, small-144, small), each trained from scratch on the shipped
 // autoencoder and caption encoder with one recipe, and scored by the eval suite whenever it has
 // used the same training FLOPs as the others. Long: `npm run bench -- scaling` runs it (the plain
-// `npm run bench` skips it), and a rerun resumes where the last one stopped (runs/scaling).
+// `npm run bench` skips it), and a rerun resumes from the last scored point (runs/scaling).
 //
 // Options (`npm run bench -- scaling --budget=1200`): --budget (compute in steps of the small
 // model; default 600), --points (scored compute points; 3), --count (prompts per score; 40),
@@ -162,8 +162,8 @@ function scalingPlot(points: ScalingPoint[]): string {
   const xs = points.map((p) => Math.log10(p.trainPflop));
   const [x0, x1] = [Math.min(...xs) - 0.05, Math.max(...xs) + 0.05];
   // the scores' own range, in tenths
-  const scores = points.map((p) => p.overall);
-  const [y0, y1] = [Math.floor(Math.min(...scores) * 10) / 10, Math.ceil(Math.max(...scores) * 10) / 10];
+  const overalls = points.map((p) => p.overall);
+  const [y0, y1] = [Math.floor(Math.min(...overalls) * 10) / 10, Math.ceil(Math.max(...overalls) * 10) / 10];
   const px = (pflop: number) => left + ((Math.log10(pflop) - x0) / (x1 - x0)) * (w - left - 16);
   const py = (score: number) => h - bottom - ((score - y0) / (y1 - y0)) * (h - bottom - 16);
   const colours = ['#d62728', '#ff7f0e', '#1f77b4'];
