@@ -108,6 +108,11 @@ export function registerTrainCommands(program: Command): void {
       Number.parseFloat,
     )
     .option(
+      '--token-probe <w>',
+      "DiT: weight of the loss that makes the middle block's tokens say which object class covers them (default 0: off)",
+      Number.parseFloat,
+    )
+    .option(
       '--fresh-dit',
       "DiT: a new DiT of --preset on the --init-from model's autoencoder and caption encoder (scaling studies)",
       false,
@@ -134,6 +139,7 @@ export function registerTrainCommands(program: Command): void {
         terminalFraction: opts.terminalFraction,
         conditioning: opts.conditioning,
         captionProbe: opts.captionProbe,
+        tokenProbe: opts.tokenProbe,
         warmupSteps: opts.warmup,
         emaDecay: opts.ema,
         seed: opts.seed,

@@ -8,9 +8,9 @@
 // here in TypeScript from a seeded generator and passed in as arrays, so the loss is one pure,
 // traceable function (params, batch) → scalar, which the ONNX exporter turns into a training step.
 import { numpy as np } from '@jax-js/jax';
-import { type DitConfig, dit } from '../models/dit.ts';
+import { type DitConfig, ditWithHidden } from '../models/dit.ts';
 import type { Rng } from '../nn/init.ts';
-import { type Params, withParams } from '../nn/params.ts';
+import { type ParamReader, type Params, withParams } from '../nn/params.ts';
 
 /** One training batch for `ditLoss`; every field is consumed. */
 export interface FlowBatch {
@@ -31,12 +31,20 @@ export interface FlowBatch {
   lossWeight: np.Array;
 }
 
+/** An auxiliary loss on the DiT's tokens after some blocks, added to the flow loss (src/train/tokenProbe.ts). */
+export interface HiddenLoss {
+  afterBlock: number;
+  /** Consumes `hidden` (batch, tokens, d); returns a scalar, already weighted. */
+  loss: (p: ParamReader, hidden: np.Array) => np.Array;
+}
+
 /**
  * Mean squared error between predicted and target velocity, over the frames the model has to
  * generate (conditioning frames are given, so they carry no loss), weighted per position by
- * `lossWeight` and normalised by the weights' sum. Consumes params and batch.
+ * `lossWeight` and normalised by the weights' sum, plus `hiddenLoss` where given. Consumes params
+ * and batch.
  */
-export function ditLoss(params: Params, cfg: DitConfig, batch: FlowBatch): np.Array {
+export function ditLoss(params: Params, cfg: DitConfig, batch: FlowBatch, hiddenLoss?: HiddenLoss): np.Array {
   const { latents, noise, timestep, captionIds, captionMask, captionKeep, conditionMask, lossWeight } = batch;
   const [size, frames] = latents.shape;
   return withParams(params, (p) => {
@@ -46,22 +54,28 @@ export function ditLoss(params: Params, cfg: DitConfig, batch: FlowBatch): np.Ar
     // Conditioning frames are shown clean in the noisy input too, as the sampler keeps them.
     const given = conditionMask.ref.reshape([size, frames, 1, 1, 1]); // (batch, F, 1, 1, 1)
     const input = noisy.mul(given.ref.mul(-1).add(1)).add(latents.ref.mul(given.ref)); // (batch, F, H, W, C)
-    const velocity = dit(p, cfg, {
-      latents: input,
-      timestep,
-      captionIds,
-      captionMask,
-      captionKeep,
-      conditionLatents: latents,
-      conditionMask,
-    }); // (batch, F, H, W, C)
+    const { velocity, hidden } = ditWithHidden(
+      p,
+      cfg,
+      {
+        latents: input,
+        timestep,
+        captionIds,
+        captionMask,
+        captionKeep,
+        conditionLatents: latents,
+        conditionMask,
+      },
+      hiddenLoss?.afterBlock,
+    ); // velocity: (batch, F, H, W, C)
     const squaredError = np.square(velocity.sub(target)); // (batch, F, H, W, C)
     const generated = given.mul(-1).add(1); // (batch, F, 1, 1, 1): 1 where the frame is generated
     const weight = lossWeight.mul(generated); // (batch, F, H, W, 1)
     const channels = squaredError.shape[4]!;
     const total = squaredError.mul(weight.ref).sum();
     const count = weight.sum().mul(channels).add(1e-6);
-    return total.div(count); // scalar
+    const flow = total.div(count); // scalar
+    return hidden && hiddenLoss ? flow.add(hiddenLoss.loss(p, hidden)) : flow;
   });
 }
 

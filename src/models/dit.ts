@@ -425,6 +425,19 @@ function finalLayer(p: ParamReader, x: np.Array, conditioning: np.Array): np.Arr
 
 /** The DiT on a reader over the full record (text encoder under `text.`). Consumes the inputs. */
 export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array {
+  return ditWithHidden(p, cfg, inputs).velocity;
+}
+
+/**
+ * The DiT, also giving the tokens after `hiddenAfter` blocks (batch, tokens, d) when asked: what
+ * an auxiliary loss on the model's own features reads in training (src/train/tokenProbe.ts).
+ */
+export function ditWithHidden(
+  p: ParamReader,
+  cfg: DitConfig,
+  inputs: DitInputs,
+  hiddenAfter?: number,
+): { velocity: np.Array; hidden?: np.Array } {
   const { latents, timestep, captionIds, captionMask, captionKeep, conditionLatents, conditionMask } = inputs;
   const [batch, frames, height, width, channels] = latents.shape;
   if (channels !== cfg.latentChannels)
@@ -482,9 +495,11 @@ export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array
     const host = rotaryTables3d(grid, headDim, cfg.ropeTheta);
     fixed = { cos: array(host.cos), sin: array(host.sin) };
   }
+  let hidden: np.Array | undefined;
   for (let i = 0; i < cfg.depth; i++) {
     const rotary: BlockRotary = spacetime ? { spacetime, pooled: pooled.ref } : fixed!;
     x = ditBlock(p.at(`blocks.${i}`), cfg, x, conditioning.ref, context.ref, text.mask.ref, rotary);
+    if (i + 1 === hiddenAfter) hidden = x.ref;
   }
   for (const a of Object.values(spacetime ?? fixed!)) a.dispose();
   pooled.dispose();
@@ -492,7 +507,7 @@ export function dit(p: ParamReader, cfg: DitConfig, inputs: DitInputs): np.Array
   text.mask.dispose();
 
   const patches = finalLayer(p.at('final'), x, conditioning); // (batch, tokens, pf·ph·pw·C)
-  return unpatchify(cfg, patches, grid); // (batch, frames, height, width, C): the velocity
+  return { velocity: unpatchify(cfg, patches, grid), hidden }; // velocity: (batch, frames, height, width, C)
 }
 
 /** Public entry point: consumes `params` and the inputs, returns the predicted velocity. */

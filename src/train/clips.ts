@@ -10,6 +10,7 @@ import type { SceneSpec } from '../world/spec.ts';
 import { type CaptionStyle, captionLabels, type ProbedAttribute } from './captionProbe.ts';
 import { curriculumScene } from './curriculum.ts';
 import type { ShardReader } from './shards.ts';
+import type { ClipMasks } from './tokenProbe.ts';
 
 export interface ClipBatch {
   /** Pixels scaled to [-1, 1]: (batch, frames, height, width, 3). */
@@ -17,6 +18,8 @@ export interface ClipBatch {
   captions: string[];
   /** What each clip's caption states (world clips; undefined for shard clips), for the caption probe. */
   labels: (Record<ProbedAttribute, number> | undefined)[];
+  /** Rendered ownership masks (world clips, when asked for), for the token probe. */
+  masks?: (ClipMasks | undefined)[];
   shape: [number, number, number, number, number];
 }
 
@@ -50,17 +53,31 @@ export function clipSeed(runSeed: number, step: number, index: number): number {
   return (Rng.derive(runSeed, `clip:${step}:${index}`).uniform() * 2 ** 31) >>> 0;
 }
 
-export function worldBatch(opts: ClipSourceOptions, step: number, batch: number): ClipBatch {
+/** A batch of world clips; with `withMasks`, also each clip's ownership masks (the token probe's truth). */
+export function worldBatch(
+  opts: ClipSourceOptions,
+  step: number,
+  batch: number,
+  withMasks = false,
+): ClipBatch {
   const { width, height, frames } = opts;
   const frameValues = frames * height * width * 3;
   const pixels = new Float32Array(batch * frameValues);
   const { specs, seeds, captions, labels } = worldCaptionBatch(opts, step, batch);
+  const masks: ClipMasks[] = [];
   specs.forEach((spec, b) => {
-    const clip = renderClip(spec, seeds[b]!);
+    const clip = renderClip(spec, seeds[b]!, { masks: withMasks });
     const offset = b * frameValues;
     for (let i = 0; i < frameValues; i++) pixels[offset + i] = clip.pixels[i]! / 127.5 - 1;
+    if (withMasks) masks.push({ masks: clip.masks!, spec });
   });
-  return { pixels, captions, labels, shape: [batch, frames, height, width, 3] };
+  return {
+    pixels,
+    captions,
+    labels,
+    shape: [batch, frames, height, width, 3],
+    ...(withMasks ? { masks } : {}),
+  };
 }
 
 /** The scenes and captions of a world batch without rendering them (what the text stage trains on). */

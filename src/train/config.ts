@@ -66,6 +66,11 @@ export const trainConfigSchema = z.object({
    * caption, so the jointly trained caption encoder keeps what the words say. 0: off.
    */
   captionProbe: z.number().min(0).max(10).default(0),
+  /**
+   * DiT: weight of the token-probe loss (src/train/tokenProbe.ts): a head on the middle block's
+   * tokens must say which class covers each token, from the rendered masks. 0: off.
+   */
+  tokenProbe: z.number().min(0).max(10).default(0),
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   /**
@@ -131,6 +136,11 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (config.captionProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
     throw new TrainConfigError(
       '--caption-probe needs the dit stage on world clips (shard clips carry no answers to probe for)',
+    );
+  }
+  if (config.tokenProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
+    throw new TrainConfigError(
+      '--token-probe needs the dit stage on world clips (shard clips carry no masks to probe for)',
     );
   }
   if (config.stage === 'text' && !config.initFrom) {

@@ -6,6 +6,7 @@ import { parseTokenizer } from '../models/text.ts';
 import type { HostParams } from '../nn/params.ts';
 import { CAPTION_PROBE_PREFIX } from './captionProbe.ts';
 import type { Checkpoint } from './checkpoint.ts';
+import { TOKEN_PROBE_PREFIX } from './tokenProbe.ts';
 
 /** What a training checkpoint says about its model: the preset it was trained with. */
 export function checkpointPreset(ckpt: Checkpoint): ModelPreset {
@@ -77,9 +78,13 @@ export function packBundle(parts: BundleParts): ModelBundle {
     throw new WeightsError(
       `the autoencoder makes ${preset.autoencoder.latentChannels} latent channels but the DiT reads ${preset.dit.latentChannels}: pack a DiT trained on this autoencoder`,
     );
-  // the caption probe's heads only shape training; the model does not use them
+  // the probes' heads only shape training; the model does not use them
   const withoutProbe = (weights: HostParams) =>
-    Object.fromEntries(Object.entries(weights).filter(([name]) => !name.startsWith(CAPTION_PROBE_PREFIX)));
+    Object.fromEntries(
+      Object.entries(weights).filter(
+        ([name]) => !name.startsWith(CAPTION_PROBE_PREFIX) && !name.startsWith(TOKEN_PROBE_PREFIX),
+      ),
+    );
   let ditWeights = dit ? withoutProbe(weightsOf(dit)) : base!.dit;
   if (text) {
     if (text.extra?.tokenizer !== JSON.stringify(tokenizer))

@@ -11,6 +11,7 @@ import { numpy as np } from '@jax-js/jax';
 import {
   DEFAULT_CONDITIONING,
   ditLoss,
+  type HiddenLoss,
   objectLossWeights,
   sampleCaptionKeep,
   sampleConditionMask,
@@ -76,6 +77,14 @@ import {
 import type { TrainConfig } from './config.ts';
 import { type LossPoint, renderLossCurve } from './lossCurve.ts';
 import { ShardReader } from './shards.ts';
+import {
+  tokenGridOf,
+  tokenProbeBlock,
+  tokenProbeLoss,
+  tokenProbeParamSpec,
+  tokenTargetSpecs,
+  tokenTargets,
+} from './tokenProbe.ts';
 
 export class TrainingError extends Error {
   override name = 'TrainingError';
@@ -209,7 +218,7 @@ function trainingCaptions(config: TrainConfig, source: ClipSourceOptions): strin
 function clipMaker(config: TrainConfig, preset: ModelPreset): (step: number, shape: BatchShape) => ClipBatch {
   const source = clipSource(config, preset);
   if (config.data.source === 'world')
-    return (step, shape) => worldBatch({ ...source, ...shape }, step, shape.batch);
+    return (step, shape) => worldBatch({ ...source, ...shape }, step, shape.batch, config.tokenProbe > 0);
   const reader = new ShardReader(config.data.shards!);
   if (reader.length === 0) throw new TrainingError(`${config.data.shards} holds no clips`);
   return (step, shape) => shardBatch(reader, { ...source, ...shape }, step, shape.batch);
@@ -378,6 +387,7 @@ async function ditStage(
   const encoderFor = encoderSessions(aeCfg, aeWeights);
   const base = clipShapeOf(config, preset);
   const probe = config.captionProbe; // weight of the caption-probe loss (0: none)
+  const tokenProbe = config.tokenProbe; // weight of the token-probe loss (0: none)
 
   const tokenizer: Tokenizer = resumed?.extra?.tokenizer
     ? parseTokenizer(resumed.extra.tokenizer)
@@ -397,7 +407,11 @@ async function ditStage(
   return {
     initialParams: () =>
       initParams(
-        { ...ditParamSpec(preset.dit), ...(probe ? captionProbeParamSpec(preset.dit.text.width) : {}) },
+        {
+          ...ditParamSpec(preset.dit),
+          ...(probe ? captionProbeParamSpec(preset.dit.text.width) : {}),
+          ...(tokenProbe ? tokenProbeParamSpec(preset.dit.width) : {}),
+        },
         config.seed,
       ),
     loss: (params, batch) => {
@@ -411,12 +425,20 @@ async function ditStage(
         conditionMask: batch.conditionMask!,
         lossWeight: batch.lossWeight!,
       };
-      if (!probe) return ditLoss(params, preset.dit, flowBatch);
-      const flow = ditLoss(refParams(params), preset.dit, {
-        ...flowBatch,
-        captionIds: flowBatch.captionIds.ref,
-        captionMask: flowBatch.captionMask.ref,
-      });
+      const tokens: HiddenLoss | undefined = tokenProbe
+        ? {
+            afterBlock: tokenProbeBlock(preset.dit),
+            loss: (p, hidden) =>
+              tokenProbeLoss(p, hidden, batch.tokenTarget!, batch.tokenWeight!).mul(tokenProbe),
+          }
+        : undefined;
+      if (!probe) return ditLoss(params, preset.dit, flowBatch, tokens);
+      const flow = ditLoss(
+        refParams(params),
+        preset.dit,
+        { ...flowBatch, captionIds: flowBatch.captionIds.ref, captionMask: flowBatch.captionMask.ref },
+        tokens,
+      );
       const probed = withParams(params, (p) => {
         const text = textEncoder(p.at('text'), preset.dit.text, flowBatch.captionIds, flowBatch.captionMask);
         text.tokens.dispose();
@@ -428,6 +450,7 @@ async function ditStage(
     batchShapes: (shape) => ({
       ...ditBatchShapes(aeCfg, shape, tokenizer.maxLength),
       ...(probe ? captionTargetSpecs(shape.batch) : {}),
+      ...(tokenProbe ? tokenTargetSpecs(shape.batch, tokenGridOf(aeCfg, preset.dit, shape)) : {}),
     }),
     async makeBatch(step, shape) {
       const clips = makeClips(step, shape);
@@ -438,7 +461,11 @@ async function ditStage(
         latents,
         captions: clips.captions,
       });
-      return probe ? { ...batch, ...captionTargets(clips.labels) } : batch;
+      return {
+        ...batch,
+        ...(probe ? captionTargets(clips.labels) : {}),
+        ...(tokenProbe ? tokenTargets(clips.masks ?? [], tokenGridOf(aeCfg, preset.dit, shape), shape) : {}),
+      };
     },
     extra: () => ({ tokenizer: JSON.stringify(tokenizer), latentScale: String(latentScale) }),
     // A shipped DiT moved onto another autoencoder (create() gives no checkpoint then): everything
