@@ -1,6 +1,7 @@
 // `kinema eval judge --frames DIR --spec truth.json [--json]`: judge a folder of PNG frames
 // against a scene spec with the oracle and print the scores (or the full JSON report).
 import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { PNG } from 'pngjs';
@@ -11,10 +12,13 @@ import {
   captionUnderstanding,
   DEFAULT_CAPTION_UNDERSTANDING,
 } from '../eval/captionUnderstanding.ts';
+import { classEstimateGrid, DEFAULT_CLASS_ESTIMATES } from '../eval/classEstimates.ts';
 import { scoreClip } from '../eval/oracle.ts';
 import { roundTripCeiling } from '../eval/reconstruction.ts';
 import { captionSensitivity, DEFAULT_SENSITIVITY } from '../eval/sensitivity.ts';
 import { runSuite, type SuiteReport } from '../eval/suite.ts';
+import { writeAtomically } from '../media/atomic.ts';
+import { encodePng } from '../media/png.ts';
 import { DEFAULT_WEIGHTS, loadModel, WeightsError } from '../models/bundle.ts';
 import type { ModelPreset } from '../models/presets.ts';
 import { parseTokenizer } from '../models/text.ts';
@@ -232,6 +236,38 @@ export function registerEvalCommands(program: Command): void {
           const n = report.prompts[attribute as keyof typeof report.prompts];
           process.stdout.write(`  ${attribute.padEnd(10)} ${cells.join('  ')}  (${n} prompts)\n`);
         }
+      }
+    });
+  evalCmd
+    .command('classes')
+    .description(
+      "What the DiT draws for each class: one-step estimates of a large still of every shape at several noise levels, under the true caption and under another class's, as one PNG grid.",
+    )
+    .requiredOption('-o, --out <file>', 'PNG to write')
+    .option('--weights <file>', 'model weights', DEFAULT_WEIGHTS)
+    .option(
+      '--times <list>',
+      'noise levels (1 = pure noise), comma-separated',
+      DEFAULT_CLASS_ESTIMATES.times.join(','),
+    )
+    .option('--seed <n>', 'scene and noise seed', String(DEFAULT_CLASS_ESTIMATES.seed))
+    .action(async (opts) => {
+      const times = String(opts.times).split(',').map(Number);
+      if (!times.every((t) => t > 0 && t <= 1))
+        throw new EvalInputError(`--times must be in (0, 1], got ${opts.times}`);
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(seed) || seed < 0)
+        throw new EvalInputError(`--seed must be a non-negative integer, got ${opts.seed}`);
+      const pipeline = await VideoPipeline.load(opts.weights);
+      try {
+        const grid = await classEstimateGrid(pipeline, { ...DEFAULT_CLASS_ESTIMATES, times, seed });
+        const png = encodePng(grid.rgb, grid.width, grid.height);
+        await writeAtomically(opts.out, (tmp) => writeFile(tmp, png));
+        process.stdout.write(
+          `${pipeline.model.id}: wrote ${opts.out} (rows: ${grid.rows.map((r) => r.class).join(', ')}; columns: reference, then per t in ${times.join(', ')} the true caption and another class's)\n`,
+        );
+      } finally {
+        await pipeline.dispose();
       }
     });
   evalCmd
