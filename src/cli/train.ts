@@ -113,6 +113,11 @@ export function registerTrainCommands(program: Command): void {
       Number.parseFloat,
     )
     .option(
+      '--class-contrast <lambda>',
+      'DiT: push predictions away from the same clip drawn with another class (contrastive flow matching; default 0: off, at most 0.5)',
+      Number.parseFloat,
+    )
+    .option(
       '--fresh-dit',
       "DiT: a new DiT of --preset on the --init-from model's autoencoder and caption encoder (scaling studies)",
       false,
@@ -140,6 +145,7 @@ export function registerTrainCommands(program: Command): void {
         conditioning: opts.conditioning,
         captionProbe: opts.captionProbe,
         tokenProbe: opts.tokenProbe,
+        classContrast: opts.classContrast,
         warmupSteps: opts.warmup,
         emaDecay: opts.ema,
         seed: opts.seed,

@@ -39,17 +39,43 @@ export interface HiddenLoss {
 }
 
 /**
+ * Contrastive flow matching (ΔFM, Stoica et al. 2025) with chosen negatives: besides matching its
+ * own target velocity, the prediction is pushed away from the velocity that would lead, from the
+ * same noise, to a negative: the same clip with one thing changed that the caption states (another
+ * class; src/train/classNegatives.ts). The loss becomes MSE(v, target) − λ · MSE(v, negative
+ * target); for λ < 1 it stays convex in v, with its minimum moved past the target by
+ * λ/(1 − λ) · (target − negative target): what the caption decides is slightly exaggerated, as
+ * classifier-free guidance does at sampling, but along exactly that difference.
+ */
+export interface FlowNegatives {
+  /** Clean latents of each sample's negative: (batch, F, H, W, C). */
+  latents: np.Array;
+  /** 1 where a sample has a negative, else 0: (batch,). */
+  present: np.Array;
+  /** λ in [0, 1). */
+  weight: number;
+}
+
+/**
  * Mean squared error between predicted and target velocity, over the frames the model has to
  * generate (conditioning frames are given, so they carry no loss), weighted per position by
- * `lossWeight` and normalised by the weights' sum, plus `hiddenLoss` where given. Consumes params
- * and batch.
+ * `lossWeight` and normalised by the weights' sum; minus the repulsion from `negatives` and plus
+ * `hiddenLoss` where given. Consumes params and batch (and the negatives' arrays).
  */
-export function ditLoss(params: Params, cfg: DitConfig, batch: FlowBatch, hiddenLoss?: HiddenLoss): np.Array {
+export function ditLoss(
+  params: Params,
+  cfg: DitConfig,
+  batch: FlowBatch,
+  extras: { hiddenLoss?: HiddenLoss; negatives?: FlowNegatives } = {},
+): np.Array {
+  const { hiddenLoss, negatives } = extras;
   const { latents, noise, timestep, captionIds, captionMask, captionKeep, conditionMask, lossWeight } = batch;
   const [size, frames] = latents.shape;
   return withParams(params, (p) => {
     const t = timestep.ref.reshape([size, 1, 1, 1, 1]); // (batch, 1, 1, 1, 1)
     const noisy = latents.ref.mul(t.ref.mul(-1).add(1)).add(noise.ref.mul(t)); // x_t: (batch, F, H, W, C)
+    // the negatives' target velocity: from the same noise to the negative clip
+    const negativeTarget = negatives ? noise.ref.sub(negatives.latents) : undefined; // (batch, F, H, W, C)
     const target = noise.sub(latents.ref); // (batch, F, H, W, C)
     // Conditioning frames are shown clean in the noisy input too, as the sampler keeps them.
     const given = conditionMask.ref.reshape([size, frames, 1, 1, 1]); // (batch, F, 1, 1, 1)
@@ -68,13 +94,21 @@ export function ditLoss(params: Params, cfg: DitConfig, batch: FlowBatch, hidden
       },
       hiddenLoss?.afterBlock,
     ); // velocity: (batch, F, H, W, C)
-    const squaredError = np.square(velocity.sub(target)); // (batch, F, H, W, C)
+    const squaredError = np.square((negativeTarget ? velocity.ref : velocity).sub(target)); // (batch, F, H, W, C)
     const generated = given.mul(-1).add(1); // (batch, F, 1, 1, 1): 1 where the frame is generated
     const weight = lossWeight.mul(generated); // (batch, F, H, W, 1)
     const channels = squaredError.shape[4]!;
     const total = squaredError.mul(weight.ref).sum();
-    const count = weight.sum().mul(channels).add(1e-6);
-    const flow = total.div(count); // scalar
+    const count = weight.ref.sum().mul(channels).add(1e-6);
+    let flow = total.div(count.ref); // scalar
+    if (negatives && negativeTarget) {
+      const present = negatives.present.reshape([size, 1, 1, 1, 1]); // (batch, 1, 1, 1, 1)
+      const repel = np.square(velocity.sub(negativeTarget)).mul(weight.mul(present)).sum(); // scalar
+      flow = flow.sub(repel.div(count).mul(negatives.weight));
+    } else {
+      weight.dispose();
+      count.dispose();
+    }
     return hidden && hiddenLoss ? flow.add(hiddenLoss.loss(p, hidden)) : flow;
   });
 }

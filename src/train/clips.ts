@@ -8,6 +8,7 @@ import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
 import type { SceneSpec } from '../world/spec.ts';
 import { type CaptionStyle, captionLabels, type ProbedAttribute } from './captionProbe.ts';
+import { classNegativeScene } from './classNegatives.ts';
 import { curriculumScene } from './curriculum.ts';
 import type { ShardReader } from './shards.ts';
 import type { ClipMasks } from './tokenProbe.ts';
@@ -20,6 +21,9 @@ export interface ClipBatch {
   labels: (Record<ProbedAttribute, number> | undefined)[];
   /** Rendered ownership masks (world clips, when asked for), for the token probe. */
   masks?: (ClipMasks | undefined)[];
+  /** The clips again with their first object's class swapped (world clips, when asked for), for
+   *  contrastive flow matching: pixels as above, and which clips have one. */
+  negatives?: { pixels: Float32Array; present: boolean[] };
   shape: [number, number, number, number, number];
 }
 
@@ -53,30 +57,49 @@ export function clipSeed(runSeed: number, step: number, index: number): number {
   return (Rng.derive(runSeed, `clip:${step}:${index}`).uniform() * 2 ** 31) >>> 0;
 }
 
-/** A batch of world clips; with `withMasks`, also each clip's ownership masks (the token probe's truth). */
+/** What a world batch brings besides pixels and captions. */
+export interface WorldBatchExtras {
+  /** Each clip's ownership masks (the token probe's truth). */
+  masks?: boolean;
+  /** Each clip with another class (contrastive flow matching's negatives). */
+  negatives?: boolean;
+}
+
+/** A batch of world clips, with the extras asked for. */
 export function worldBatch(
   opts: ClipSourceOptions,
   step: number,
   batch: number,
-  withMasks = false,
+  extras: WorldBatchExtras = {},
 ): ClipBatch {
   const { width, height, frames } = opts;
   const frameValues = frames * height * width * 3;
+  const toUnit = (rgb: Uint8Array, out: Float32Array, b: number) => {
+    for (let i = 0; i < frameValues; i++) out[b * frameValues + i] = rgb[i]! / 127.5 - 1;
+  };
   const pixels = new Float32Array(batch * frameValues);
+  const negatives = extras.negatives
+    ? { pixels: new Float32Array(batch * frameValues), present: [] as boolean[] }
+    : undefined;
   const { specs, seeds, captions, labels } = worldCaptionBatch(opts, step, batch);
   const masks: ClipMasks[] = [];
   specs.forEach((spec, b) => {
-    const clip = renderClip(spec, seeds[b]!, { masks: withMasks });
-    const offset = b * frameValues;
-    for (let i = 0; i < frameValues; i++) pixels[offset + i] = clip.pixels[i]! / 127.5 - 1;
-    if (withMasks) masks.push({ masks: clip.masks!, spec });
+    const clip = renderClip(spec, seeds[b]!, { masks: extras.masks });
+    toUnit(clip.pixels, pixels, b);
+    if (extras.masks) masks.push({ masks: clip.masks!, spec });
+    if (negatives) {
+      const negative = classNegativeScene(spec, seeds[b]!);
+      if (negative) toUnit(renderClip(negative, seeds[b]!, { captions: false }).pixels, negatives.pixels, b);
+      negatives.present.push(negative !== undefined);
+    }
   });
   return {
     pixels,
     captions,
     labels,
     shape: [batch, frames, height, width, 3],
-    ...(withMasks ? { masks } : {}),
+    ...(extras.masks ? { masks } : {}),
+    ...(negatives ? { negatives } : {}),
   };
 }
 

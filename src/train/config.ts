@@ -71,6 +71,12 @@ export const trainConfigSchema = z.object({
    * tokens must say which class covers each token, from the rendered masks. 0: off.
    */
   tokenProbe: z.number().min(0).max(10).default(0),
+  /**
+   * DiT: λ of contrastive flow matching against class negatives (FlowNegatives in
+   * src/diffusion/flow.ts, src/train/classNegatives.ts): predictions are pushed away from the
+   * velocity towards the same clip with another class. Below 1 so the loss stays convex. 0: off.
+   */
+  classContrast: z.number().min(0).max(0.5).default(0),
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   /**
@@ -136,6 +142,11 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (config.captionProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
     throw new TrainConfigError(
       '--caption-probe needs the dit stage on world clips (shard clips carry no answers to probe for)',
+    );
+  }
+  if (config.classContrast > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
+    throw new TrainConfigError(
+      '--class-contrast needs the dit stage on world clips (a shard clip cannot be rendered again with another class)',
     );
   }
   if (config.tokenProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {

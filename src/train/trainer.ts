@@ -11,6 +11,7 @@ import { numpy as np } from '@jax-js/jax';
 import {
   DEFAULT_CONDITIONING,
   ditLoss,
+  type FlowNegatives,
   type HiddenLoss,
   objectLossWeights,
   sampleCaptionKeep,
@@ -218,7 +219,11 @@ function trainingCaptions(config: TrainConfig, source: ClipSourceOptions): strin
 function clipMaker(config: TrainConfig, preset: ModelPreset): (step: number, shape: BatchShape) => ClipBatch {
   const source = clipSource(config, preset);
   if (config.data.source === 'world')
-    return (step, shape) => worldBatch({ ...source, ...shape }, step, shape.batch, config.tokenProbe > 0);
+    return (step, shape) =>
+      worldBatch({ ...source, ...shape }, step, shape.batch, {
+        masks: config.tokenProbe > 0,
+        negatives: config.classContrast > 0,
+      });
   const reader = new ShardReader(config.data.shards!);
   if (reader.length === 0) throw new TrainingError(`${config.data.shards} holds no clips`);
   return (step, shape) => shardBatch(reader, { ...source, ...shape }, step, shape.batch);
@@ -388,6 +393,7 @@ async function ditStage(
   const base = clipShapeOf(config, preset);
   const probe = config.captionProbe; // weight of the caption-probe loss (0: none)
   const tokenProbe = config.tokenProbe; // weight of the token-probe loss (0: none)
+  const contrast = config.classContrast; // λ of the class negatives (0: none)
 
   const tokenizer: Tokenizer = resumed?.extra?.tokenizer
     ? parseTokenizer(resumed.extra.tokenizer)
@@ -432,12 +438,16 @@ async function ditStage(
               tokenProbeLoss(p, hidden, batch.tokenTarget!, batch.tokenWeight!).mul(tokenProbe),
           }
         : undefined;
-      if (!probe) return ditLoss(params, preset.dit, flowBatch, tokens);
+      const negatives: FlowNegatives | undefined = contrast
+        ? { latents: batch.negativeLatents!, present: batch.negativePresent!, weight: contrast }
+        : undefined;
+      const extras = { hiddenLoss: tokens, negatives };
+      if (!probe) return ditLoss(params, preset.dit, flowBatch, extras);
       const flow = ditLoss(
         refParams(params),
         preset.dit,
         { ...flowBatch, captionIds: flowBatch.captionIds.ref, captionMask: flowBatch.captionMask.ref },
-        tokens,
+        extras,
       );
       const probed = withParams(params, (p) => {
         const text = textEncoder(p.at('text'), preset.dit.text, flowBatch.captionIds, flowBatch.captionMask);
@@ -451,6 +461,12 @@ async function ditStage(
       ...ditBatchShapes(aeCfg, shape, tokenizer.maxLength),
       ...(probe ? captionTargetSpecs(shape.batch) : {}),
       ...(tokenProbe ? tokenTargetSpecs(shape.batch, tokenGridOf(aeCfg, preset.dit, shape)) : {}),
+      ...(contrast
+        ? {
+            negativeLatents: new ArraySpec(latentShapeOf(aeCfg, shape)),
+            negativePresent: new ArraySpec([shape.batch]),
+          }
+        : {}),
     }),
     async makeBatch(step, shape) {
       const clips = makeClips(step, shape);
@@ -461,8 +477,23 @@ async function ditStage(
         latents,
         captions: clips.captions,
       });
+      // Negatives through the same encoder and scale; none where the caption was dropped (the
+      // unconditional prediction cannot know the class, so it must not be pushed off one).
+      const negatives = clips.negatives && {
+        negativeLatents: {
+          data: (await (await encoderFor(shape)).run(clips.negatives.pixels)).map((v) => v * latentScale),
+          shape: latentShapeOf(aeCfg, shape),
+        },
+        negativePresent: {
+          data: Float32Array.from(clips.negatives.present, (has, b) =>
+            has && batch.captionKeep!.data[b] ? 1 : 0,
+          ),
+          shape: [shape.batch],
+        },
+      };
       return {
         ...batch,
+        ...negatives,
         ...(probe ? captionTargets(clips.labels) : {}),
         ...(tokenProbe ? tokenTargets(clips.masks ?? [], tokenGridOf(aeCfg, preset.dit, shape), shape) : {}),
       };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { init, numpy as np, tree } from '@jax-js/jax';
+import { init, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import {
   ditLoss,
   type FlowBatch,
@@ -13,6 +13,7 @@ import {
 import { ditParamSpec } from '../../src/models/dit.ts';
 import { PRESETS } from '../../src/models/presets.ts';
 import { initParams, Rng } from '../../src/nn/init.ts';
+import { assertAllClose } from '../engine/_helpers.ts';
 import { adamTrainer } from '../nn/helpers.ts';
 
 before(async () => {
@@ -145,6 +146,53 @@ describe('rectified flow', () => {
       weights += wgt;
     }
     assert.ok(Math.abs(loss - sum / weights) < 1e-4, `${loss} vs ${sum / weights}`);
+  });
+
+  test('class negatives: the loss subtracts λ × the weighted error against each present negative', () => {
+    const params = initParams(ditParamSpec(cfg), 0); // predicts zero velocity
+    const host = fixedBatch(5);
+    const negative = sampleNoise(new Rng(6), count);
+    const present = Float32Array.of(1, 0, 1, 1);
+    const lambda = 0.1;
+    const loss = ditLoss(params, cfg, toArrays(host), {
+      negatives: { latents: np.array(negative, { shape }), present: np.array(present), weight: lambda },
+    }).item();
+    let flow = 0;
+    let repel = 0;
+    const perClip = count / batch;
+    for (let i = 0; i < count; i++) {
+      flow += (host.noise[i] - host.latents[i]) ** 2;
+      if (present[Math.floor(i / perClip)]) repel += (host.noise[i] - negative[i]) ** 2;
+    }
+    const expected = flow / count - (lambda * repel) / count;
+    assert.ok(Math.abs(loss - expected) < 1e-4, `${loss} vs ${expected}`);
+  });
+
+  test('class negatives equal to the clips scale the loss and its gradients by 1 − λ; absent ones change nothing', () => {
+    const params = initParams(ditParamSpec(cfg), 0);
+    const host = fixedBatch(7);
+    const lambda = 0.2;
+    const lossWith = (negatives: Float32Array, present: Float32Array) => (p: typeof params) =>
+      ditLoss(p, cfg, toArrays(host), {
+        negatives: { latents: np.array(negatives, { shape }), present: np.array(present), weight: lambda },
+      });
+    const plain = (p: typeof params) => ditLoss(p, cfg, toArrays(host));
+    const [plainLoss, plainGrads] = valueAndGrad(plain)(tree.ref(params));
+    const [sameLoss, sameGrads] = valueAndGrad(lossWith(host.latents, new Float32Array(batch).fill(1)))(
+      tree.ref(params),
+    );
+    const absentLoss = lossWith(sampleNoise(new Rng(8), count), new Float32Array(batch))(tree.ref(params));
+    const plainValue = plainLoss.item();
+    assert.ok(Math.abs(sameLoss.item() - (1 - lambda) * plainValue) < 1e-5);
+    assert.ok(Math.abs(absentLoss.item() - plainValue) < 1e-6);
+    // the zero-initialised output layer is where the first gradients land
+    const name = 'final.linear.weight';
+    const expected = Array.from(plainGrads[name]!.dataSync(), (g: number) => (1 - lambda) * g);
+    assertAllClose(sameGrads[name]!.dataSync(), expected, { rtol: 1e-4, atol: 1e-7, what: name });
+    assert.ok(
+      expected.some((g) => Math.abs(g) > 1e-4),
+      'the compared gradient is not all zero',
+    );
   });
 
   test('overfitting a batch of 4 clips drives the loss near zero', () => {
