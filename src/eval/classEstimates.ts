@@ -3,15 +3,13 @@
 // caption and under the caption naming another class. A picture, not a score: a model that draws
 // classes shows each shape at high noise and follows the swapped word; the ninth-session model
 // showed one blob for every row and both captions at t ≥ 0.7 (see the model card).
-import { tokenizeBatch } from '../models/text.ts';
-import { Rng } from '../nn/init.ts';
 import type { VideoPipeline } from '../pipeline/generate.ts';
 import { DenoiserSession } from '../pipeline/sessions.ts';
 import { captionScene } from '../world/captions.ts';
 import { CLASSES } from '../world/classes.ts';
 import { renderClip } from '../world/render.ts';
 import { curriculumOptions, sampleScene } from '../world/sample.ts';
-import { changedScene } from './sensitivity.ts';
+import { changedScene, oneStepEstimate } from './sensitivity.ts';
 
 export interface ClassEstimateOptions {
   /** Noise levels (flow time, 1 = pure noise). */
@@ -45,7 +43,6 @@ export async function classEstimateGrid(
 ): Promise<ClassEstimateGrid> {
   const { size, times } = options;
   const shape = pipeline.latentShape(size, size, 1); // (frames, height, width, channels) of latents
-  const count = shape.reduce((a, b) => a * b, 1);
   const columns = 1 + 2 * times.length;
   const width = columns * size;
   const height = SHAPE_CLASSES.length * size;
@@ -75,23 +72,17 @@ export async function classEstimateGrid(
       place(pixels, row, 0);
       const x0 = await pipeline.encodePixels(pixels, size, size, 1);
       for (const [k, t] of times.entries()) {
-        // the same noise for both captions: only the class word differs
-        const rng = new Rng(options.seed + k);
-        const noisy = new Float32Array(count);
-        for (let i = 0; i < count; i++) noisy[i] = (1 - t) * x0[i]! + t * rng.normal();
+        // the same noise for both captions (seed + k): only the class word differs
         for (const [j, text] of [caption, swappedCaption].entries()) {
-          const tokens = tokenizeBatch(tokenizer, [text], tokenizer.maxLength);
-          const velocity = await denoiser.run({
-            latents: noisy,
-            timestep: Float32Array.of(t),
-            captionIds: tokens.ids,
-            captionMask: tokens.mask,
-            captionKeep: Float32Array.of(1),
-            conditionLatents: new Float32Array(count),
-            conditionMask: new Float32Array(shape[0]),
-          });
-          const estimate = new Float32Array(count);
-          for (let i = 0; i < count; i++) estimate[i] = noisy[i]! - t * velocity[i]!;
+          const estimate = await oneStepEstimate(
+            denoiser,
+            tokenizer,
+            x0,
+            shape[0],
+            t,
+            text,
+            options.seed + k,
+          );
           place(await pipeline.decodeLatents(estimate, shape), row, 1 + 2 * k + j);
         }
       }

@@ -9,7 +9,7 @@
 // separates "the model cannot draw X" from "the model does not listen to X". The error is
 // object-weighted as in training (objectLossWeights), so a small object counts.
 import { objectLossWeights } from '../diffusion/flow.ts';
-import { tokenizeBatch } from '../models/text.ts';
+import { type Tokenizer, tokenizeBatch } from '../models/text.ts';
 import { Rng } from '../nn/init.ts';
 import type { VideoPipeline } from '../pipeline/generate.ts';
 import { DenoiserSession } from '../pipeline/sessions.ts';
@@ -99,6 +99,37 @@ export function changedScene(spec: SceneSpec, attribute: SensitivityAttribute): 
   }
 }
 
+/**
+ * The clean latents x_t is taken to (noisy with `seed` from `x0` at time t), and the DiT's one-step
+ * estimate of them under a caption: x0 ≈ x_t − t·v. Latents of one clip, (frames, height, width, C).
+ */
+export async function oneStepEstimate(
+  denoiser: DenoiserSession,
+  tokenizer: Tokenizer,
+  x0: Float32Array,
+  frames: number,
+  t: number,
+  caption: string,
+  seed: number,
+): Promise<Float32Array> {
+  const tokens = tokenizeBatch(tokenizer, [caption], tokenizer.maxLength);
+  const rng = new Rng(seed);
+  const noisy = new Float32Array(x0.length);
+  for (let i = 0; i < x0.length; i++) noisy[i] = (1 - t) * x0[i]! + t * rng.normal();
+  const velocity = await denoiser.run({
+    latents: noisy,
+    timestep: Float32Array.of(t),
+    captionIds: tokens.ids,
+    captionMask: tokens.mask,
+    captionKeep: Float32Array.of(1),
+    conditionLatents: new Float32Array(x0.length),
+    conditionMask: new Float32Array(frames),
+  });
+  const estimate = new Float32Array(x0.length);
+  for (let i = 0; i < x0.length; i++) estimate[i] = noisy[i]! - t * velocity[i]!;
+  return estimate;
+}
+
 export async function captionSensitivity(
   pipeline: VideoPipeline,
   options: SensitivityOptions = DEFAULT_SENSITIVITY,
@@ -108,10 +139,6 @@ export async function captionSensitivity(
   const shape = pipeline.latentShape(width, height, frames); // (frames, height, width, channels) of latents
   const count = shape.reduce((a, b) => a * b, 1);
   const denoiser = await DenoiserSession.create(model, 1, shape);
-  const noCondition = {
-    conditionLatents: new Float32Array(count),
-    conditionMask: new Float32Array(shape[0]),
-  };
   const prompts = evalPrompts({ ...options, level: 0, captionStyle: 'detailed' });
   const sums = Object.fromEntries(
     SENSITIVITY_ATTRIBUTES.map((a) => [a, options.times.map(() => ({ truth: 0, changed: 0 }))]),
@@ -123,22 +150,10 @@ export async function captionSensitivity(
 
   // Object-weighted squared error of the one-step x0 estimate from x_t under a caption.
   const error = async (x0: Float32Array, weights: Float32Array, caption: string, t: number, seed: number) => {
-    const tokens = tokenizeBatch(model.tokenizer, [caption], model.tokenizer.maxLength);
-    const rng = new Rng(seed);
-    const noisy = new Float32Array(count);
-    for (let i = 0; i < count; i++) noisy[i] = (1 - t) * x0[i]! + t * rng.normal();
-    const velocity = await denoiser.run({
-      latents: noisy,
-      timestep: Float32Array.of(t),
-      captionIds: tokens.ids,
-      captionMask: tokens.mask,
-      captionKeep: Float32Array.of(1),
-      ...noCondition,
-    });
+    const estimate = await oneStepEstimate(denoiser, model.tokenizer, x0, shape[0], t, caption, seed);
     const channels = shape[3];
     let sum = 0;
-    for (let i = 0; i < count; i++)
-      sum += weights[Math.floor(i / channels)]! * (noisy[i]! - t * velocity[i]! - x0[i]!) ** 2;
+    for (let i = 0; i < count; i++) sum += weights[Math.floor(i / channels)]! * (estimate[i]! - x0[i]!) ** 2;
     return sum;
   };
 

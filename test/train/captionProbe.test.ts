@@ -28,6 +28,7 @@ import { Trainer } from '../../src/train/trainer.ts';
 import { captionScene } from '../../src/world/captions.ts';
 import { parsePrompt } from '../../src/world/prompt.ts';
 import { tinyModel } from '../pipeline/_tinyModel.ts';
+import { trainTinyAutoencoder, trainTinyDit } from './_tinyRuns.ts';
 
 const shape = { width: 64, height: 64, frames: 17, fps: 8 };
 
@@ -81,23 +82,8 @@ test('one-hot targets: one 1 per labelled attribute, zeros for unlabelled clips'
   }
 });
 
-async function trainTiny(dir: string, input: Partial<TrainConfigInput>, steps: number): Promise<Checkpoint> {
-  const trainer = await Trainer.create(
-    parseTrainConfig({
-      stage: 'dit',
-      preset: 'tiny',
-      steps,
-      lr: 1e-2,
-      warmupSteps: 1,
-      autoencoder: join(dir, 'ae', 'checkpoint.safetensors'),
-      ...input,
-    } as TrainConfigInput),
-    { resume: true },
-  );
-  while (trainer.currentStep < steps) await trainer.log(await trainer.trainStep());
-  await trainer.save();
-  await trainer.dispose();
-  return loadCheckpoint(join(input.out!, 'checkpoint.safetensors'));
+async function trainTiny(dir: string, input: Partial<TrainConfigInput> & { out: string }, steps: number) {
+  return (await trainTinyDit(dir, input, steps)).checkpoint;
 }
 
 /** The probe's mean cross-entropy on held-out level-0 detailed captions, under a checkpoint's weights. */
@@ -133,12 +119,7 @@ test('the probe loss trains the heads, adds to the step loss, stays out of packe
   await ensureJax();
   const dir = await mkdtemp(join(tmpdir(), 'kinema-probe-'));
   try {
-    const ae = await Trainer.create(
-      parseTrainConfig({ stage: 'autoencoder', preset: 'tiny', steps: 1, out: join(dir, 'ae') }),
-    );
-    await ae.trainStep();
-    await ae.save();
-    await ae.dispose();
+    await trainTinyAutoencoder(dir);
 
     const plain = await trainTiny(dir, { out: join(dir, 'plain') }, 1);
     assert.ok(!Object.keys(plain.params).some((n) => n.startsWith(CAPTION_PROBE_PREFIX)));

@@ -9,9 +9,9 @@ import { classNegativeScene } from '../../src/train/classNegatives.ts';
 import { worldBatch } from '../../src/train/clips.ts';
 import { parseTrainConfig, TrainConfigError, type TrainConfigInput } from '../../src/train/config.ts';
 import { curriculumScene } from '../../src/train/curriculum.ts';
-import { Trainer } from '../../src/train/trainer.ts';
 import { classByName } from '../../src/world/classes.ts';
 import { renderClip } from '../../src/world/render.ts';
+import { trainTinyAutoencoder, trainTinyDit } from './_tinyRuns.ts';
 
 const shape = { width: 64, height: 64, frames: 17, fps: 8 };
 
@@ -59,24 +59,9 @@ test('world batches bring negatives when asked: same background, different pixel
 test('train --class-contrast: the step loss is lowered by the repulsion, and shard runs are refused', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kinema-class-contrast-'));
   try {
-    const ae = await Trainer.create(
-      parseTrainConfig({ stage: 'autoencoder', preset: 'tiny', steps: 1, out: join(dir, 'ae') }),
-    );
-    await ae.trainStep();
-    await ae.save();
-    await ae.dispose();
-    const firstLoss = async (input: Partial<TrainConfigInput>) => {
-      const trainer = await Trainer.create(
-        parseTrainConfig({
-          stage: 'dit',
-          preset: 'tiny',
-          steps: 2,
-          autoencoder: join(dir, 'ae', 'checkpoint.safetensors'),
-          ...input,
-        } as TrainConfigInput),
-      );
-      const losses = [(await trainer.trainStep()).loss, (await trainer.trainStep()).loss];
-      await trainer.dispose();
+    await trainTinyAutoencoder(dir);
+    const firstLoss = async (input: Partial<TrainConfigInput> & { out: string }) => {
+      const { losses } = await trainTinyDit(dir, input, 2);
       assert.ok(losses.every(Number.isFinite));
       return losses[0]!;
     };

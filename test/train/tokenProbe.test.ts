@@ -23,10 +23,10 @@ import {
   tokenProbeParamSpec,
   tokenTargets,
 } from '../../src/train/tokenProbe.ts';
-import { Trainer } from '../../src/train/trainer.ts';
 import { CLASSES } from '../../src/world/classes.ts';
 import { renderClip } from '../../src/world/render.ts';
 import { assertAllClose } from '../engine/_helpers.ts';
+import { trainTinyAutoencoder, trainTinyDit } from './_tinyRuns.ts';
 
 const small = getPreset('small');
 const shape = { width: 64, height: 64, frames: 17, fps: 8 };
@@ -122,35 +122,9 @@ test('the token probe trains inside the DiT step, adds to its loss, and stays ou
   await ensureJax();
   const dir = await mkdtemp(join(tmpdir(), 'kinema-token-probe-'));
   try {
-    const ae = await Trainer.create(
-      parseTrainConfig({ stage: 'autoencoder', preset: 'tiny', steps: 1, out: join(dir, 'ae') }),
-    );
-    await ae.trainStep();
-    await ae.save();
-    await ae.dispose();
-    const train = async (input: Partial<TrainConfigInput>, steps: number) => {
-      const trainer = await Trainer.create(
-        parseTrainConfig({
-          stage: 'dit',
-          preset: 'tiny',
-          steps,
-          lr: 1e-2,
-          warmupSteps: 1,
-          autoencoder: join(dir, 'ae', 'checkpoint.safetensors'),
-          ...input,
-        } as TrainConfigInput),
-        { resume: true },
-      );
-      const losses: number[] = [];
-      while (trainer.currentStep < steps) {
-        const step = await trainer.trainStep();
-        losses.push(step.loss);
-        await trainer.log(step);
-      }
-      await trainer.save();
-      await trainer.dispose();
-      return { losses, checkpoint: await loadCheckpoint(join(input.out!, 'checkpoint.safetensors')) };
-    };
+    await trainTinyAutoencoder(dir);
+    const train = (input: Partial<TrainConfigInput> & { out: string }, steps: number) =>
+      trainTinyDit(dir, input, steps);
     const plain = await train({ out: join(dir, 'plain') }, 1);
     const probed = await train({ out: join(dir, 'probe'), tokenProbe: 1 }, 30);
     // Same seed, same batch: the first step's loss is larger by the probe's cross-entropy
