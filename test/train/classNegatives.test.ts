@@ -56,7 +56,7 @@ test('world batches bring negatives when asked: same background, different pixel
   }
 });
 
-test('train --class-contrast: the step loss is lowered by the repulsion, and shard runs are refused', async () => {
+test('train --class-contrast: the step loss is lowered by the repulsion', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kinema-class-contrast-'));
   try {
     await trainTinyAutoencoder(dir);
@@ -72,16 +72,24 @@ test('train --class-contrast: the step loss is lowered by the repulsion, and sha
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  assert.throws(
-    () =>
-      parseTrainConfig({
-        stage: 'dit',
-        preset: 'tiny',
-        steps: 1,
-        out: '/tmp/x',
-        classContrast: 0.1,
-        data: { source: 'shards', shards: '/tmp/shards' },
-      } as TrainConfigInput),
-    (err: unknown) => err instanceof TrainConfigError && /--class-contrast needs/.test(err.message),
-  );
+});
+
+test('the options that render world clips again refuse shard runs with a clear error', () => {
+  for (const [option, flag] of [
+    ['classContrast', '--class-contrast'],
+    ['tokenProbe', '--token-probe'],
+  ] as const) {
+    assert.throws(
+      () =>
+        parseTrainConfig({
+          stage: 'dit',
+          preset: 'tiny',
+          steps: 1,
+          out: '/tmp/x',
+          [option]: 0.1,
+          data: { source: 'shards', shards: '/tmp/shards' },
+        } as TrainConfigInput),
+      (err: unknown) => err instanceof TrainConfigError && err.message.startsWith(`${flag} needs`),
+    );
+  }
 });

@@ -12,7 +12,7 @@ import { getPreset } from '../../src/models/presets.ts';
 import { initValues } from '../../src/nn/init.ts';
 import { fromHostParams, withParams } from '../../src/nn/params.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
-import { parseTrainConfig, TrainConfigError, type TrainConfigInput } from '../../src/train/config.ts';
+import type { TrainConfigInput } from '../../src/train/config.ts';
 import { curriculumScene } from '../../src/train/curriculum.ts';
 import { packBundle } from '../../src/train/pack.ts';
 import {
@@ -145,20 +145,4 @@ test('the token probe trains inside the DiT step, adds to its loss, and stays ou
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-});
-
-test('the token probe needs world clips: shard runs are refused with a clear error', () => {
-  assert.throws(
-    () =>
-      parseTrainConfig({
-        stage: 'dit',
-        preset: 'tiny',
-        steps: 1,
-        out: '/tmp/x',
-        tokenProbe: 1,
-        data: { source: 'shards', shards: '/tmp/shards' },
-      } as TrainConfigInput),
-    (err: unknown) =>
-      err instanceof TrainConfigError && /--token-probe needs .* world clips/.test(err.message),
-  );
 });
