@@ -3,12 +3,12 @@
 // for another, everything else (place, colour, motion, background, the renderer's seed) the same.
 //
 // Why. The DiT ignores class words (class 0.09 on level 0; guidance 1.5 → 8 leaves it at 0.08;
-// `eval classes` shows one blob for every class at t ≥ 0.7 under any caption), though its middle
-// tokens carry the caption's class (a probe on them reads it on every object token, even with a
-// swapped caption). At mid noise the noisy input shows the shape, so the plain loss never needs the
-// word there; at high noise the best estimate is a blob whatever the class. Pushing each prediction
-// away from the velocity towards the same clip with another class gives the word a gradient of its
-// own, along exactly the pixels in which the two classes differ.
+// `eval classes` shows one blob for every class at t ≥ 0.7 under any caption), and a linear probe
+// reads the class from its tokens at chance. At mid noise the noisy input shows the shape, so the
+// plain loss never needs the word there; at high noise the best estimate is a blob whatever the
+// class. Pushing each prediction away from the velocity towards the same clip with another class
+// gives the word a gradient of its own, along exactly the pixels in which the two classes differ.
+// (Measured: λ = 0.1 for 1 315 steps did not yet put the class on the tokens; see the model card.)
 import { Rng } from '../nn/init.ts';
 import { CLASSES, classByName } from '../world/classes.ts';
 import type { SceneSpec } from '../world/spec.ts';

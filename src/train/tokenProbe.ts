@@ -13,6 +13,10 @@
 // pixels that each class covers (background as one more answer), with cross-entropy against the
 // rendered masks. Object tokens weigh more, as in the diffusion loss. The head is training-only:
 // `weights pack` leaves it out. Shard clips carry no masks and are not probed.
+//
+// Measured (tenth session, weight 0.2, 3 966 steps from the default model): a linear probe reads the
+// caption's class from the middle block's tokens at 0.99 (at chance before), but samples do not yet
+// draw it, and that run lost background colours on hand-written prompts; see the model card.
 import { nn, type numpy as np } from '@jax-js/jax';
 import { ArraySpec } from '../engine/export.ts';
 import type { AutoencoderConfig } from '../models/autoencoder.ts';
