@@ -19,7 +19,7 @@
 // draw it, and that run lost background colours on hand-written prompts; see the model card.
 import { nn, type numpy as np } from '@jax-js/jax';
 import { ArraySpec } from '../engine/export.ts';
-import type { AutoencoderConfig } from '../models/autoencoder.ts';
+import { type AutoencoderConfig, latentFrameCount } from '../models/autoencoder.ts';
 import type { DitConfig } from '../models/dit.ts';
 import type { ParamSpec } from '../nn/init.ts';
 import { xavier, zeros } from '../nn/init.ts';
@@ -68,7 +68,7 @@ export function tokenGridOf(
   ditCfg: DitConfig,
   shape: { frames: number; height: number; width: number },
 ): TokenGrid {
-  const latentFrames = 1 + (shape.frames - 1) / aeCfg.temporalPatch;
+  const latentFrames = latentFrameCount(aeCfg, shape.frames);
   const [pf, ph, pw] = ditCfg.patch;
   const tokenPixels: [number, number] = [ph * aeCfg.patchSize, pw * aeCfg.patchSize];
   return {
