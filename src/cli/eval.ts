@@ -146,7 +146,14 @@ export function registerEvalCommands(program: Command): void {
     .option('--guidance <scale>', 'guidance scale', String(DEFAULT_SETTINGS.guidanceScale))
     .addOption(new Option('--sampler <name>', 'sampler').choices(['euler', 'heun']).default('euler'))
     .option('--shift <s>', 'timestep shift of the sampling schedule (default 3, as trained)')
-    .option('--caption <style>', 'prompt style: short or detailed', 'detailed')
+    .addOption(
+      new Option(
+        '--caption <style>',
+        "prompt style: the world's detailed or short captions, or hand-written prompts scored on what they state",
+      )
+        .choices(['detailed', 'short', 'written'])
+        .default('detailed'),
+    )
     .option(
       '--factorized',
       'sample the first frame as a still, then the clip from it',
@@ -163,8 +170,6 @@ export function registerEvalCommands(program: Command): void {
       const [width, height] = String(opts.size).split('x').map(Number);
       const count = Number(opts.count);
       if (!(count >= 1) || !width || !height) throw new EvalInputError('--count and --size must be positive');
-      if (opts.caption !== 'short' && opts.caption !== 'detailed')
-        throw new EvalInputError('--caption is short or detailed');
       if (opts.shift !== undefined && !(Number(opts.shift) > 0))
         throw new EvalInputError(`--shift must be a positive number, got ${opts.shift}`);
       const scored: { id: string; report: SuiteReport }[] = [];

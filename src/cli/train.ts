@@ -118,6 +118,11 @@ export function registerTrainCommands(program: Command): void {
       Number.parseFloat,
     )
     .option(
+      '--freeze-text',
+      'DiT: keep the caption encoder as the run starts (train the DiT alone on what the words already mean)',
+      false,
+    )
+    .option(
       '--fresh-dit',
       "DiT: a new DiT of --preset on the --init-from model's autoencoder and caption encoder (scaling studies)",
       false,
@@ -134,6 +139,7 @@ export function registerTrainCommands(program: Command): void {
         autoencoder: opts.autoencoder,
         initFrom: opts.initFrom,
         freshDit: opts.freshDit,
+        freezeText: opts.freezeText,
         batch: opts.batch,
         width: opts.width,
         height: opts.height,

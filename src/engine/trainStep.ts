@@ -39,21 +39,48 @@ export interface StepResult {
   lr: np.Array;
 }
 
+/** Which parameters a step updates; the others are frozen (by default none). */
+export type TrainsParameter = (name: string) => boolean;
+
+const trainsAll: TrainsParameter = () => true;
+
 /**
  * The training step as a pure jax-js function: (params, m, v, batch, step) → new state and metrics.
- * `step` is a float32 scalar counting from 1. Consumes its arguments.
+ * `step` is a float32 scalar counting from 1. Consumes its arguments. Frozen parameters (`trains`
+ * false) pass through with their moments: no update, no weight decay, and their gradients stay out
+ * of the clipping norm.
  */
 export function makeTrainStep(
   loss: LossFn,
   cfg: AdamWConfig,
   decays: (name: string, ndim: number) => boolean = decaysByDefault,
+  trains: TrainsParameter = trainsAll,
 ): (params: Params, m: Params, v: Params, batch: Batch, step: np.Array) => StepResult {
   return (params, m, v, batch, step) => {
     const [lossValue, grads] = valueAndGrad(loss)(tree.ref(params), batch);
+    const frozen = { params: {} as Params, m: {} as Params, v: {} as Params };
+    for (const name of Object.keys(params)) {
+      if (trains(name)) continue;
+      grads[name].dispose();
+      delete grads[name];
+      frozen.params[name] = params[name];
+      frozen.m[name] = m[name];
+      frozen.v[name] = v[name];
+      delete params[name];
+      delete m[name];
+      delete v[name];
+    }
     const { grads: clipped, norm } = clipByGlobalNorm(grads, cfg.clipNorm);
     const lr = learningRate(step.ref, cfg);
     const next = adamwUpdate(params, clipped, { m, v }, step, lr.ref, cfg, decays);
-    return { params: next.params, m: next.state.m, v: next.state.v, loss: lossValue, gradNorm: norm, lr };
+    return {
+      params: { ...next.params, ...frozen.params },
+      m: { ...next.state.m, ...frozen.m },
+      v: { ...next.state.v, ...frozen.v },
+      loss: lossValue,
+      gradNorm: norm,
+      lr,
+    };
   };
 }
 
@@ -64,6 +91,8 @@ export class TrainStepError extends Error {
 export interface OrtTrainStepOptions {
   adamw?: Partial<AdamWConfig>;
   decays?: (name: string, ndim: number) => boolean;
+  /** Which parameters are trained (default all); the rest keep their values. */
+  trains?: TrainsParameter;
   /** ORT intra-op threads (default 2). */
   threads?: number;
   /** First step number (for resuming); default 1. */
@@ -86,8 +115,9 @@ export function exportTrainStep(
   cfg: AdamWConfig,
   decays?: (name: string, ndim: number) => boolean,
   exportOptions: Pick<ExportOptions, 'fuse'> = {},
+  trains?: TrainsParameter,
 ): ExportedGraph {
-  const step = makeTrainStep(loss, cfg, decays);
+  const step = makeTrainStep(loss, cfg, decays, trains);
   // Trace with a record output flattened into a tuple, so output names are params_out.*, m_out.*, …
   const asTuple = (p: Params, m: Params, v: Params, b: Batch, s: np.Array) => {
     const r = step(p, m, v, b, s);
@@ -151,7 +181,7 @@ export class OrtTrainStep {
       specs[k] = new ArraySpec([...p.shape]);
       initial[k] = Float32Array.from(p.ref.dataSync() as Float32Array);
     }
-    const graph = exportTrainStep(loss, specs, batch, cfg, opts.decays);
+    const graph = exportTrainStep(loss, specs, batch, cfg, opts.decays, {}, opts.trains);
     const session = await OrtSession.create(graph.model, { threads: opts.threads });
     const shapes = Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, s.shape]));
     return new OrtTrainStep(session, graph, shapes, Object.keys(batch), initial, opts.step ?? 1);

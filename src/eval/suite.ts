@@ -14,7 +14,8 @@ import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
 import type { SceneSpec } from '../world/spec.ts';
 import { type Aggregate, aggregate } from './aggregate.ts';
-import { type ClipReport, scoreClip } from './oracle.ts';
+import { type ClipReport, DIMENSIONS, type Dimension, type Scores, scoreClip } from './oracle.ts';
+import { writtenEvalPrompts } from './writtenPrompts.ts';
 
 export interface SuiteOptions {
   count: number;
@@ -36,8 +37,11 @@ export interface SuiteOptions {
    * diagnostic of motion apart from layout; frame 0 is exact, so appearance scores are inflated).
    */
   trueFirstFrame?: boolean;
-  /** Which caption the prompt is: the detailed one names everything the oracle checks. */
-  captionStyle: 'short' | 'detailed';
+  /**
+   * Which caption the prompt is: the detailed one names everything the oracle checks; `written`
+   * cycles through hand-written prompts (src/eval/writtenPrompts.ts), scored on what they state.
+   */
+  captionStyle: 'short' | 'detailed' | 'written';
   onClip?: (index: number, report: ClipReport) => void;
 }
 
@@ -45,15 +49,19 @@ export interface EvalPrompt {
   seed: number;
   prompt: string;
   spec: SceneSpec;
+  /** The dimensions the prompt states, where it does not state everything the oracle checks. */
+  checks?: readonly Dimension[];
 }
 
 export function evalPrompts(
   opts: Pick<SuiteOptions, 'count' | 'level' | 'width' | 'height' | 'frames' | 'fps' | 'captionStyle'>,
 ): EvalPrompt[] {
+  const { captionStyle } = opts;
+  if (captionStyle === 'written') return writtenEvalPrompts(opts);
   return Array.from({ length: opts.count }, (_, i) => {
     const seed = (Rng.derive(0, `eval:${i}`).uniform() * 2 ** 31) >>> 0;
     const spec = curriculumScene(seed, opts.level, opts);
-    return { seed, prompt: captionScene(spec, seed)[opts.captionStyle], spec };
+    return { seed, prompt: captionScene(spec, seed)[captionStyle], spec };
   });
 }
 
@@ -78,11 +86,12 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
   };
   const reports: ClipReport[] = [];
   const prompts = evalPrompts(opts);
-  for (const [i, { seed, prompt, spec }] of prompts.entries()) {
+  for (const [i, { seed, prompt, spec, checks }] of prompts.entries()) {
     const video = opts.trueFirstFrame
       ? await imageToVideo(pipeline, { ...settings, prompt, seed, image: firstFrame(spec, seed) })
       : await pipeline.generate({ ...settings, prompt, seed });
-    const report = scoreClip(spec, video.pixels, { seed });
+    const full = scoreClip(spec, video.pixels, { seed });
+    const report = checks ? onlyStated(full, checks) : full;
     reports.push(report);
     opts.onClip?.(i, report);
   }
@@ -93,6 +102,16 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
     trueFirstFrame: opts.trueFirstFrame ?? false,
     settings,
   };
+}
+
+/** The report with only the stated dimensions scored (the rest null), its overall their mean. */
+export function onlyStated(report: ClipReport, checks: readonly Dimension[]): ClipReport {
+  const scores = Object.fromEntries(
+    DIMENSIONS.map((d) => [d, checks.includes(d) ? report.scores[d] : null]),
+  ) as Scores;
+  const stated = Object.values(scores).filter((v): v is number => v !== null);
+  const overall = stated.length ? stated.reduce((a, b) => a + b, 0) / stated.length : 0;
+  return { ...report, scores, overall };
 }
 
 /** Frame 0 of the prompt's reference render, RGB uint8 (height, width, 3). */

@@ -77,6 +77,12 @@ export const trainConfigSchema = z.object({
    * velocity towards the same clip with another class. Below 1 so the loss stays convex. 0: off.
    */
   classContrast: z.number().min(0).max(0.5).default(0),
+  /**
+   * DiT: keep the caption encoder (`text.` weights) as the run starts. Auxiliary losses on the DiT
+   * otherwise reach the jointly trained encoder through cross-attention and can move what it says
+   * about words they do not score (the token-probe run lost background colours on short prompts).
+   */
+  freezeText: z.boolean().default(false),
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   /**
@@ -142,6 +148,16 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (config.captionProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
     throw new TrainConfigError(
       '--caption-probe needs the dit stage on world clips (shard clips carry no answers to probe for)',
+    );
+  }
+  if (config.freezeText && config.stage !== 'dit') {
+    throw new TrainConfigError(
+      '--freeze-text holds the caption encoder of a DiT run; use it with --stage dit',
+    );
+  }
+  if (config.freezeText && config.captionProbe > 0) {
+    throw new TrainConfigError(
+      '--caption-probe trains the caption encoder, which --freeze-text holds fixed: use one or the other',
     );
   }
   if (config.classContrast > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {

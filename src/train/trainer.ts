@@ -22,7 +22,7 @@ import {
 import { ArraySpec, exportInference } from '../engine/export.ts';
 import { ensureJax } from '../engine/jax.ts';
 import { type HostTensor, OrtSession } from '../engine/session.ts';
-import { OrtTrainStep } from '../engine/trainStep.ts';
+import { OrtTrainStep, type TrainsParameter } from '../engine/trainStep.ts';
 import {
   type AutoencoderConfig,
   autoencoderLoss,
@@ -113,6 +113,8 @@ interface Stage {
   extra(): Record<string, string>;
   /** Trained weights a fresh run starts from instead of its random init, where they exist. */
   warmStart?: HostParams;
+  /** Which parameters the optimizer updates (default all); the rest stay as they start. */
+  trains?: TrainsParameter;
   /** A trained tensor whose shape differs from the model's, adapted (undefined: refuse). */
   adapt?(
     name: string,
@@ -503,6 +505,9 @@ async function ditStage(
     // but the layers that read and write latents carries over when the latent channels change.
     // A fresh DiT keeps only the bundle's caption encoder.
     warmStart: config.freshDit ? captionEncoderOf(bundle!, preset) : bundle?.dit,
+    // A frozen caption encoder keeps what the words mean while the DiT learns something new: an
+    // auxiliary loss let it drift and short prompts lost their background colours (model card).
+    trains: config.freezeText ? (name) => !name.startsWith('text.') : undefined,
     adapt: (name, _trained, fresh) =>
       name.startsWith('patchEmbed.') || name.startsWith('final.') ? fresh : undefined,
   };
@@ -761,7 +766,10 @@ export class Trainer {
     };
     const buckets = bucketsOf(config, preset);
     const firstShape = bucketAt(config, buckets, resumed?.step ?? 0);
-    const ortStep = await OrtTrainStep.create(stage.loss, params, stage.batchShapes(firstShape), { adamw });
+    const ortStep = await OrtTrainStep.create(stage.loss, params, stage.batchShapes(firstShape), {
+      adamw,
+      trains: stage.trains,
+    });
     let ema = createEma(host);
     let step = 0;
     if (resumed) {
@@ -845,6 +853,7 @@ export class Trainer {
       const params = fromHostParams(this.hostParams());
       target = await OrtTrainStep.create(this.stage.loss, params, this.stage.batchShapes(shape), {
         adamw: this.adamw,
+        trains: this.stage.trains,
       });
       for (const p of Object.values(params)) p.dispose();
       this.stepsByShape.set(key, target);

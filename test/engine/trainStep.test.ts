@@ -96,6 +96,46 @@ describe('training step: ORT vs jax-js', () => {
     await trainer.dispose();
   });
 
+  it('frozen parameters keep their values and moments; the rest train as if the frozen were constants', async () => {
+    const params = mlpParams(5, 4, 8, 2);
+    const start = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, host(v.ref).data.slice()]));
+    const batch = { x: random.normal(random.key(3), [8, 4]), y: random.normal(random.key(4), [8, 2]) };
+    const trainsHead = (name: string) => name === 'w2' || name === 'b2';
+    const trainer = await OrtTrainStep.create(mlpLoss, params, batch, { adamw, trains: trainsHead });
+    // Reference: the same step over the head alone, the first layer closed over as constants.
+    const { w1, b1, ...head } = params;
+    const headLoss: LossFn = (p, b) => mlpLoss({ ...p, w1: w1.ref, b1: b1.ref }, b);
+    const reference = makeTrainStep(headLoss, adamw);
+    let p = tree.ref(head);
+    let state = initAdamW(head);
+    const hostBatch = { x: host(batch.x.ref), y: host(batch.y.ref) };
+    for (let s = 1; s <= 5; s++) {
+      const ort = await trainer.step(hostBatch);
+      const jax = reference(p, state.m, state.v, tree.ref(batch), np.array(s));
+      p = jax.params;
+      state = { m: jax.m, v: jax.v };
+      assertAllClose([ort.gradNorm], jax.gradNorm.dataSync() as Float32Array, {
+        rtol: 1e-4,
+        what: `grad norm (head only) at step ${s}`,
+      });
+      jax.loss.dispose();
+      jax.lr.dispose();
+    }
+    for (const k of ['w2', 'b2'])
+      assertAllClose(trainer.params[k]!, p[k]!.ref.dataSync() as Float32Array, {
+        rtol: 1e-4,
+        atol: 1e-5,
+        what: k,
+      });
+    for (const k of ['w1', 'b1']) {
+      assert.deepEqual(trainer.params[k], start[k], `${k} is frozen`);
+      assert.ok(trainer.moments.m[k]!.every((x) => x === 0) && trainer.moments.v[k]!.every((x) => x === 0));
+    }
+    assert.notDeepEqual(trainer.params.w2, start.w2);
+    tree.dispose([p, state, w1, b1, batch]);
+    await trainer.dispose();
+  });
+
   it('exports one graph whose outputs are the new state and the metrics', async () => {
     const params = mlpParams(4, 3, 5, 2);
     const graph = exportTrainStep(mlpLoss, params, { x: np.zeros([4, 3]), y: np.zeros([4, 2]) }, adamw);
