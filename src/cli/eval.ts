@@ -17,6 +17,7 @@ import { scoreClip } from '../eval/oracle.ts';
 import { roundTripCeiling } from '../eval/reconstruction.ts';
 import { captionSensitivity, DEFAULT_SENSITIVITY } from '../eval/sensitivity.ts';
 import { runSuite, type SuiteReport } from '../eval/suite.ts';
+import { DEFAULT_TOKEN_CLASS, tokenClassProbe } from '../eval/tokenClass.ts';
 import { writeAtomically } from '../media/atomic.ts';
 import { encodePng } from '../media/png.ts';
 import { DEFAULT_WEIGHTS, loadModel, WeightsError } from '../models/bundle.ts';
@@ -273,6 +274,50 @@ export function registerEvalCommands(program: Command): void {
         );
       } finally {
         await pipeline.dispose();
+      }
+    });
+  evalCmd
+    .command('tokens')
+    .description(
+      "Does the DiT carry the caption's class on the object's own tokens? A linear probe on the tokens after a block (held-out stills, half fit, half scored; chance 0.10), under the true caption and under another class's.",
+    )
+    .option('--weights <files...>', 'model weights', [DEFAULT_WEIGHTS])
+    .option('--block <n>', 'read the tokens after this many blocks (default: the middle of the DiT)')
+    .option(
+      '--times <list>',
+      'noise levels (1 = pure noise), comma-separated',
+      DEFAULT_TOKEN_CLASS.times.join(','),
+    )
+    .option('--count <n>', 'held-out stills (half fit the probe)', String(DEFAULT_TOKEN_CLASS.count))
+    .option('--json', 'print one JSON line per model and noise level')
+    .action(async (opts) => {
+      const times = String(opts.times).split(',').map(Number);
+      if (!times.every((t) => t > 0 && t <= 1))
+        throw new EvalInputError(`--times must be in (0, 1], got ${opts.times}`);
+      const count = Number(opts.count);
+      if (!Number.isInteger(count) || count < 20)
+        throw new EvalInputError(`--count must be an integer of at least 20, got ${opts.count}`);
+      for (const weights of opts.weights as string[]) {
+        const pipeline = await VideoPipeline.load(weights);
+        try {
+          const depth = pipeline.model.preset.dit.depth;
+          const block = opts.block === undefined ? undefined : Number(opts.block);
+          if (block !== undefined && !(Number.isInteger(block) && block >= 1 && block <= depth))
+            throw new EvalInputError(
+              `--block must be an integer from 1 to ${depth} (the DiT's depth), got ${opts.block}`,
+            );
+          const results = await tokenClassProbe(pipeline, { block, times, count });
+          for (const r of results) {
+            if (opts.json)
+              process.stdout.write(`${JSON.stringify({ id: pipeline.model.id, weights, ...r })}\n`);
+            else
+              process.stdout.write(
+                `${pipeline.model.id}: block ${r.block}, t = ${r.t}: class from the tokens ${r.trueCaption.toFixed(2)} (chance ${(1 / r.classes).toFixed(2)}), with another class's caption ${r.swappedCaption.toFixed(2)} (${r.tokens} object tokens)\n`,
+              );
+          }
+        } finally {
+          await pipeline.dispose();
+        }
       }
     });
   evalCmd
