@@ -113,6 +113,11 @@ export function registerTrainCommands(program: Command): void {
       Number.parseFloat,
     )
     .option(
+      '--token-probe-cells <n>',
+      "DiT: the token probe names the class of each of n × n parts of a token (default 1: the whole token; the token's side in pixels: each pixel, the object's silhouette)",
+      int,
+    )
+    .option(
       '--class-contrast <lambda>',
       'DiT: push predictions away from the same clip drawn with another class (contrastive flow matching; default 0: off, at most 0.5)',
       Number.parseFloat,
@@ -151,6 +156,7 @@ export function registerTrainCommands(program: Command): void {
         conditioning: opts.conditioning,
         captionProbe: opts.captionProbe,
         tokenProbe: opts.tokenProbe,
+        tokenProbeCells: opts.tokenProbeCells,
         classContrast: opts.classContrast,
         warmupSteps: opts.warmup,
         emaDecay: opts.ema,

@@ -72,6 +72,11 @@ export const trainConfigSchema = z.object({
    */
   tokenProbe: z.number().min(0).max(10).default(0),
   /**
+   * DiT: the token probe asks about cells × cells parts of each token (1: the whole token, which
+   * classes cover it; the token's side in pixels: which class covers each pixel, the silhouette).
+   */
+  tokenProbeCells: z.number().int().min(1).max(16).default(1),
+  /**
    * DiT: λ of contrastive flow matching against class negatives (FlowNegatives in
    * src/diffusion/flow.ts, src/train/classNegatives.ts): predictions are pushed away from the
    * velocity towards the same clip with another class. Below 1 so the loss stays convex. 0: off.
@@ -148,6 +153,11 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (config.captionProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
     throw new TrainConfigError(
       '--caption-probe needs the dit stage on world clips (shard clips carry no answers to probe for)',
+    );
+  }
+  if (config.tokenProbeCells > 1 && config.tokenProbe === 0) {
+    throw new TrainConfigError(
+      '--token-probe-cells shapes the token probe; give it a weight with --token-probe',
     );
   }
   if (config.freezeText && config.stage !== 'dit') {

@@ -11,8 +11,10 @@
 //
 // What. A small MLP reads each token after the middle block and predicts the share of the token's
 // pixels that each class covers (background as one more answer), with cross-entropy against the
-// rendered masks. Object tokens weigh more, as in the diffusion loss. The head is training-only:
-// `weights pack` leaves it out. Shard clips carry no masks and are not probed.
+// rendered masks. Object tokens weigh more, as in the diffusion loss. With `cells` > 1 it answers
+// for each of cells × cells parts of the token instead, down to single pixels: then the tokens must
+// hold the object's silhouette, its class in place, which is what the layers after them draw. The
+// head is training-only: `weights pack` leaves it out. Shard clips carry no masks and are not probed.
 //
 // Measured (tenth session, weight 0.2, 3 966 steps from the default model): a linear probe reads the
 // caption's class from the middle block's tokens at 0.99 (at chance before), but samples do not yet
@@ -42,13 +44,17 @@ export function tokenProbeBlock(cfg: DitConfig): number {
   return Math.ceil(cfg.depth / 2);
 }
 
-/** Head: width → width → answers (REPA's projector is an MLP too). */
-export function tokenProbeParamSpec(width: number): ParamSpec {
+/**
+ * Head: width → width → answers for each of cells × cells parts of the token (REPA's projector is
+ * an MLP too). One cell asks which classes cover the token; more ask where inside it each class
+ * lies, down to single pixels at cells = the token's side in pixels: the object's silhouette.
+ */
+export function tokenProbeParamSpec(width: number, cells = 1): ParamSpec {
   return {
     [`${TOKEN_PROBE_PREFIX}fc1.weight`]: { shape: [width, width], init: xavier },
     [`${TOKEN_PROBE_PREFIX}fc1.bias`]: { shape: [width], init: zeros },
-    [`${TOKEN_PROBE_PREFIX}fc2.weight`]: { shape: [width, TOKEN_ANSWERS], init: xavier },
-    [`${TOKEN_PROBE_PREFIX}fc2.bias`]: { shape: [TOKEN_ANSWERS], init: zeros },
+    [`${TOKEN_PROBE_PREFIX}fc2.weight`]: { shape: [width, cells * cells * TOKEN_ANSWERS], init: xavier },
+    [`${TOKEN_PROBE_PREFIX}fc2.bias`]: { shape: [cells * cells * TOKEN_ANSWERS], init: zeros },
   };
 }
 
@@ -79,11 +85,12 @@ export function tokenGridOf(
   };
 }
 
-export function tokenTargetSpecs(batch: number, grid: TokenGrid): Record<string, ArraySpec> {
-  const tokens = grid.grid[0] * grid.grid[1] * grid.grid[2];
+/** Targets are per cell: (batch, tokens · cells², answers), a token's cells row by row. */
+export function tokenTargetSpecs(batch: number, grid: TokenGrid, cells = 1): Record<string, ArraySpec> {
+  const parts = grid.grid[0] * grid.grid[1] * grid.grid[2] * cells * cells;
   return {
-    tokenTarget: new ArraySpec([batch, tokens, TOKEN_ANSWERS]),
-    tokenWeight: new ArraySpec([batch, tokens]),
+    tokenTarget: new ArraySpec([batch, parts, TOKEN_ANSWERS]),
+    tokenWeight: new ArraySpec([batch, parts]),
   };
 }
 
@@ -95,20 +102,21 @@ export interface ClipMasks {
 }
 
 /**
- * Host targets: per token, the share of its pixels (over the pixel frames its latent frames hold)
- * that each class covers, background first; and its weight, 1 + 7 × the share of objects. Clips
- * without masks (shards) get weight 0.
+ * Host targets: per token cell (the whole token at cells = 1), the share of its pixels (over the
+ * pixel frames its latent frames hold) that each class covers, background first; and its weight,
+ * 1 + 7 × the share of objects. Clips without masks (shards) get weight 0.
  */
 export function tokenTargets(
   clips: readonly (ClipMasks | undefined)[],
   grid: TokenGrid,
   shape: { frames: number; height: number; width: number },
+  cells = 1,
 ): Record<string, { data: Float32Array; shape: number[] }> {
   const [gf, gh, gw] = grid.grid;
-  const [th, tw] = grid.tokenPixels;
-  const tokens = gf * gh * gw;
-  const target = new Float32Array(clips.length * tokens * TOKEN_ANSWERS);
-  const weight = new Float32Array(clips.length * tokens);
+  const [ch, cw] = [grid.tokenPixels[0] / cells, grid.tokenPixels[1] / cells]; // pixels per cell
+  const parts = gf * gh * gw * cells * cells;
+  const target = new Float32Array(clips.length * parts * TOKEN_ANSWERS);
+  const weight = new Float32Array(clips.length * parts);
   const framePixels = shape.height * shape.width;
   clips.forEach((clip, b) => {
     if (!clip) return;
@@ -120,14 +128,16 @@ export function tokenTargets(
       const last = first + grid.patchFrames - 1;
       const fromFrame = first === 0 ? 0 : (first - 1) * grid.temporalPatch + 1;
       const toFrame = last * grid.temporalPatch; // inclusive
-      for (let r = 0; r < gh; r++) {
-        for (let c = 0; c < gw; c++) {
-          const token = (f * gh + r) * gw + c;
-          const out = (b * tokens + token) * TOKEN_ANSWERS;
+      for (let r = 0; r < gh * cells; r++) {
+        for (let c = 0; c < gw * cells; c++) {
+          // cell row r, column c of the frame's cell grid → its token and its place in the token
+          const token = (f * gh + Math.floor(r / cells)) * gw + Math.floor(c / cells);
+          const part = token * cells * cells + (r % cells) * cells + (c % cells);
+          const out = (b * parts + part) * TOKEN_ANSWERS;
           let pixels = 0;
           for (let frame = fromFrame; frame <= toFrame; frame++) {
-            for (let y = r * th; y < (r + 1) * th; y++) {
-              for (let x = c * tw; x < (c + 1) * tw; x++) {
+            for (let y = r * ch; y < (r + 1) * ch; y++) {
+              for (let x = c * cw; x < (c + 1) * cw; x++) {
                 const owner = clip.masks[frame * framePixels + y * shape.width + x]!;
                 target[out + (owner < 0 ? 0 : answers[owner]!)]! += 1;
                 pixels++;
@@ -135,14 +145,14 @@ export function tokenTargets(
             }
           }
           for (let k = 0; k < TOKEN_ANSWERS; k++) target[out + k]! /= pixels;
-          weight[b * tokens + token] = 1 + OBJECT_TOKEN_WEIGHT * (1 - target[out]!);
+          weight[b * parts + part] = 1 + OBJECT_TOKEN_WEIGHT * (1 - target[out]!);
         }
       }
     }
   });
   return {
-    tokenTarget: { data: target, shape: [clips.length, tokens, TOKEN_ANSWERS] },
-    tokenWeight: { data: weight, shape: [clips.length, tokens] },
+    tokenTarget: { data: target, shape: [clips.length, parts, TOKEN_ANSWERS] },
+    tokenWeight: { data: weight, shape: [clips.length, parts] },
   };
 }
 
@@ -153,14 +163,15 @@ export function tokenTargets(
 export function tokenProbeLoss(
   p: ParamReader,
   hidden: np.Array, // (batch, tokens, d): the DiT's tokens after tokenProbeBlock
-  target: np.Array, // (batch, tokens, answers): shares, summing to 1 per token
-  weight: np.Array, // (batch, tokens)
+  target: np.Array, // (batch, tokens · cells², answers): shares, summing to 1 per cell
+  weight: np.Array, // (batch, tokens · cells²)
 ): np.Array {
+  const [batch, parts, answers] = target.shape;
   const logits = linear(
     p.at(`${TOKEN_PROBE_PREFIX}fc2`),
     silu(linear(p.at(`${TOKEN_PROBE_PREFIX}fc1`), hidden)),
-  ); // (batch, tokens, answers)
-  const crossEntropy = nn.logSoftmax(logits, -1).mul(target).sum(-1).mul(-1); // (batch, tokens)
+  ).reshape([batch!, parts!, answers!]); // (batch, tokens, cells² · answers) → per cell
+  const crossEntropy = nn.logSoftmax(logits, -1).mul(target).sum(-1).mul(-1); // (batch, tokens · cells²)
   const total = crossEntropy.mul(weight.ref).sum();
   return total.div(weight.sum().add(1e-6)); // scalar
 }

@@ -396,6 +396,12 @@ async function ditStage(
   const probe = config.captionProbe; // weight of the caption-probe loss (0: none)
   const tokenProbe = config.tokenProbe; // weight of the token-probe loss (0: none)
   const contrast = config.classContrast; // λ of the class negatives (0: none)
+  const cells = config.tokenProbeCells; // the token probe's parts per token side
+  const tokenSide = tokenGridOf(aeCfg, preset.dit, base).tokenPixels;
+  if (tokenSide.some((pixels) => pixels % cells !== 0))
+    throw new TrainingError(
+      `--token-probe-cells ${cells} does not divide ${preset.name}'s tokens (${tokenSide.join('×')} pixels)`,
+    );
 
   const tokenizer: Tokenizer = resumed?.extra?.tokenizer
     ? parseTokenizer(resumed.extra.tokenizer)
@@ -418,7 +424,7 @@ async function ditStage(
         {
           ...ditParamSpec(preset.dit),
           ...(probe ? captionProbeParamSpec(preset.dit.text.width) : {}),
-          ...(tokenProbe ? tokenProbeParamSpec(preset.dit.width) : {}),
+          ...(tokenProbe ? tokenProbeParamSpec(preset.dit.width, cells) : {}),
         },
         config.seed,
       ),
@@ -462,7 +468,7 @@ async function ditStage(
     batchShapes: (shape) => ({
       ...ditBatchShapes(aeCfg, shape, tokenizer.maxLength),
       ...(probe ? captionTargetSpecs(shape.batch) : {}),
-      ...(tokenProbe ? tokenTargetSpecs(shape.batch, tokenGridOf(aeCfg, preset.dit, shape)) : {}),
+      ...(tokenProbe ? tokenTargetSpecs(shape.batch, tokenGridOf(aeCfg, preset.dit, shape), cells) : {}),
       ...(contrast
         ? {
             negativeLatents: new ArraySpec(latentShapeOf(aeCfg, shape)),
@@ -497,7 +503,9 @@ async function ditStage(
         ...batch,
         ...negatives,
         ...(probe ? captionTargets(clips.labels) : {}),
-        ...(tokenProbe ? tokenTargets(clips.masks ?? [], tokenGridOf(aeCfg, preset.dit, shape), shape) : {}),
+        ...(tokenProbe
+          ? tokenTargets(clips.masks ?? [], tokenGridOf(aeCfg, preset.dit, shape), shape, cells)
+          : {}),
       };
     },
     extra: () => ({ tokenizer: JSON.stringify(tokenizer), latentScale: String(latentScale) }),

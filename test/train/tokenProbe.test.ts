@@ -12,7 +12,7 @@ import { getPreset } from '../../src/models/presets.ts';
 import { initValues } from '../../src/nn/init.ts';
 import { fromHostParams, withParams } from '../../src/nn/params.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
-import type { TrainConfigInput } from '../../src/train/config.ts';
+import { parseTrainConfig, type TrainConfigInput } from '../../src/train/config.ts';
 import { curriculumScene } from '../../src/train/curriculum.ts';
 import { packBundle } from '../../src/train/pack.ts';
 import {
@@ -62,60 +62,102 @@ test('token targets: class shares of each token’s pixels over its frames, obje
   assert.ok(tokenWeight.data.subarray(tokens).every((w) => w === 0));
 });
 
-test('token probe loss: weighted mean cross-entropy of the head’s answers', async () => {
-  await ensureJax();
-  const width = 8;
-  // seeded weights, and biases that are not zero so they are checked too
-  const host = Object.fromEntries(
-    Object.entries(tokenProbeParamSpec(width)).map(([name, entry]) => {
-      const data = name.endsWith('bias')
-        ? Float32Array.from({ length: entry.shape[0]! }, (_, i) => 0.1 * Math.cos(i))
-        : initValues(name, entry, 3);
-      return [name, { shape: entry.shape, data }];
-    }),
-  );
-  const [batch, tokens] = [2, 3];
-  const hidden = Float32Array.from({ length: batch * tokens * width }, (_, i) => Math.sin(i * 0.7));
-  const target = new Float32Array(batch * tokens * TOKEN_ANSWERS);
-  const weight = Float32Array.of(1, 8, 2.5, 0, 1, 3);
-  for (let row = 0; row < batch * tokens; row++) {
-    target[row * TOKEN_ANSWERS] = 0.25;
-    target[row * TOKEN_ANSWERS + 1 + (row % 5)] = 0.75;
-  }
-  const loss = withParams(fromHostParams(host), (p) =>
-    tokenProbeLoss(
-      p,
-      np.array(hidden, { shape: [batch, tokens, width] }),
-      np.array(target, { shape: [batch, tokens, TOKEN_ANSWERS] }),
-      np.array(weight, { shape: [batch, tokens] }),
-    ),
-  );
-  // the same on the host, in float64
-  const w1 = host[`${TOKEN_PROBE_PREFIX}fc1.weight`]!.data;
-  const b1 = host[`${TOKEN_PROBE_PREFIX}fc1.bias`]!.data;
-  const w2 = host[`${TOKEN_PROBE_PREFIX}fc2.weight`]!.data;
-  const b2 = host[`${TOKEN_PROBE_PREFIX}fc2.bias`]!.data;
-  let total = 0;
-  let weights = 0;
-  for (let row = 0; row < batch * tokens; row++) {
-    const h = Array.from({ length: width }, (_, j) => {
-      let s = b1[j]!;
-      for (let i = 0; i < width; i++) s += hidden[row * width + i]! * w1[i * width + j]!;
-      return s / (1 + Math.exp(-s)); // SiLU
-    });
-    const logits = Array.from({ length: TOKEN_ANSWERS }, (_, k) => {
-      let s = b2[k]!;
-      for (let j = 0; j < width; j++) s += h[j]! * w2[j * TOKEN_ANSWERS + k]!;
-      return s;
-    });
-    const max = Math.max(...logits);
-    const logSum = max + Math.log(logits.reduce((a, l) => a + Math.exp(l - max), 0));
-    let ce = 0;
-    for (let k = 0; k < TOKEN_ANSWERS; k++) ce -= target[row * TOKEN_ANSWERS + k]! * (logits[k]! - logSum);
-    total += weight[row]! * ce;
-    weights += weight[row]!;
-  }
-  assertAllClose(await loss.data(), [total / weights], { rtol: 1e-4 });
+for (const cells of [1, 2]) {
+  test(`token probe loss: weighted mean cross-entropy of the head’s answers (${cells}×${cells} cells per token)`, async () => {
+    await ensureJax();
+    const width = 8;
+    // seeded weights, and biases that are not zero so they are checked too
+    const host = Object.fromEntries(
+      Object.entries(tokenProbeParamSpec(width, cells)).map(([name, entry]) => {
+        const data = name.endsWith('bias')
+          ? Float32Array.from({ length: entry.shape[0]! }, (_, i) => 0.1 * Math.cos(i))
+          : initValues(name, entry, 3);
+        return [name, { shape: entry.shape, data }];
+      }),
+    );
+    const [batch, tokens] = [2, 3];
+    const parts = tokens * cells * cells;
+    const hidden = Float32Array.from({ length: batch * tokens * width }, (_, i) => Math.sin(i * 0.7));
+    const target = new Float32Array(batch * parts * TOKEN_ANSWERS);
+    const weight = Float32Array.from({ length: batch * parts }, (_, i) => [1, 8, 2.5, 0, 1, 3][i % 6]!);
+    for (let row = 0; row < batch * parts; row++) {
+      target[row * TOKEN_ANSWERS] = 0.25;
+      target[row * TOKEN_ANSWERS + 1 + (row % 5)] = 0.75;
+    }
+    const loss = withParams(fromHostParams(host), (p) =>
+      tokenProbeLoss(
+        p,
+        np.array(hidden, { shape: [batch, tokens, width] }),
+        np.array(target, { shape: [batch, parts, TOKEN_ANSWERS] }),
+        np.array(weight, { shape: [batch, parts] }),
+      ),
+    );
+    // the same on the host, in float64: cell k of a token reads outputs k·answers … (k + 1)·answers − 1
+    const w1 = host[`${TOKEN_PROBE_PREFIX}fc1.weight`]!.data;
+    const b1 = host[`${TOKEN_PROBE_PREFIX}fc1.bias`]!.data;
+    const w2 = host[`${TOKEN_PROBE_PREFIX}fc2.weight`]!.data;
+    const b2 = host[`${TOKEN_PROBE_PREFIX}fc2.bias`]!.data;
+    const outputs = cells * cells * TOKEN_ANSWERS;
+    let total = 0;
+    let weights = 0;
+    for (let row = 0; row < batch * tokens; row++) {
+      const h = Array.from({ length: width }, (_, j) => {
+        let s = b1[j]!;
+        for (let i = 0; i < width; i++) s += hidden[row * width + i]! * w1[i * width + j]!;
+        return s / (1 + Math.exp(-s)); // SiLU
+      });
+      for (let cell = 0; cell < cells * cells; cell++) {
+        const logits = Array.from({ length: TOKEN_ANSWERS }, (_, k) => {
+          const o = cell * TOKEN_ANSWERS + k;
+          let s = b2[o]!;
+          for (let j = 0; j < width; j++) s += h[j]! * w2[j * outputs + o]!;
+          return s;
+        });
+        const max = Math.max(...logits);
+        const logSum = max + Math.log(logits.reduce((a, l) => a + Math.exp(l - max), 0));
+        const part = row * cells * cells + cell;
+        let ce = 0;
+        for (let k = 0; k < TOKEN_ANSWERS; k++)
+          ce -= target[part * TOKEN_ANSWERS + k]! * (logits[k]! - logSum);
+        total += weight[part]! * ce;
+        weights += weight[part]!;
+      }
+    }
+    assertAllClose(await loss.data(), [total / weights], { rtol: 1e-4 });
+  });
+}
+
+test('pixel cells: each cell is its pixel’s class (the silhouette); a token’s shares are its cells’ mean', () => {
+  const spec = curriculumScene(7, 0, shape);
+  const clip = renderClip(spec, 7, { masks: true });
+  const grid = tokenGridOf(small.autoencoder, small.dit, shape);
+  const whole = tokenTargets([{ masks: clip.masks!, spec }], grid, shape);
+  const pixels = tokenTargets([{ masks: clip.masks!, spec }], grid, shape, 8);
+  const tokens = 9 * 8 * 8;
+  assert.deepEqual(pixels.tokenTarget.shape, [1, tokens * 64, TOKEN_ANSWERS]);
+  const answer = 1 + CLASSES.findIndex((c) => c.name === spec.objects[0]!.class);
+  // frame 0 (latent frame 0 holds it alone): cell (token, y, x) is the pixel's owner
+  let objectCells = 0;
+  for (let r = 0; r < 8; r++)
+    for (let c = 0; c < 8; c++)
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 8; x++) {
+          const part = (r * 8 + c) * 64 + y * 8 + x;
+          const owner = clip.masks![(r * 8 + y) * 64 + c * 8 + x]!;
+          const share = pixels.tokenTarget.data[part * TOKEN_ANSWERS + answer]!;
+          assert.equal(share, owner === 0 ? 1 : 0, `pixel (${r * 8 + y}, ${c * 8 + x})`);
+          assert.equal(pixels.tokenWeight.data[part], 1 + 7 * share);
+          objectCells += share;
+        }
+  assert.ok(objectCells > 20, `${objectCells} object pixels in frame 0`);
+  // every token, every frame: the whole-token shares are the mean of its 64 cells
+  for (let token = 0; token < tokens; token++)
+    for (let k = 0; k < TOKEN_ANSWERS; k++) {
+      let sum = 0;
+      for (let cell = 0; cell < 64; cell++)
+        sum += pixels.tokenTarget.data[(token * 64 + cell) * TOKEN_ANSWERS + k]!;
+      assert.ok(Math.abs(sum / 64 - whole.tokenTarget.data[token * TOKEN_ANSWERS + k]!) < 1e-5);
+    }
 });
 
 test('the token probe trains inside the DiT step, adds to its loss, and stays out of packed models', async () => {
@@ -145,4 +187,29 @@ test('the token probe trains inside the DiT step, adds to its loss, and stays ou
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('train --token-probe-cells: the head answers per cell; a count that does not divide the tokens is refused', async () => {
+  await ensureJax();
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-token-cells-'));
+  try {
+    await trainTinyAutoencoder(dir);
+    const { losses, checkpoint } = await trainTinyDit(
+      dir,
+      { out: join(dir, 'cells'), tokenProbe: 1, tokenProbeCells: 4 },
+      2,
+    );
+    assert.ok(losses.every(Number.isFinite));
+    assert.deepEqual(checkpoint.params[`${TOKEN_PROBE_PREFIX}fc2.weight`]!.shape, [32, 16 * TOKEN_ANSWERS]);
+    await assert.rejects(
+      trainTinyDit(dir, { out: join(dir, 'three'), tokenProbe: 1, tokenProbeCells: 3 }, 1),
+      /--token-probe-cells 3 does not divide tiny's tokens \(8×8 pixels\)/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  assert.throws(
+    () => parseTrainConfig({ stage: 'dit', preset: 'tiny', steps: 1, out: '/tmp/x', tokenProbeCells: 8 }),
+    /--token-probe-cells shapes the token probe; give it a weight with --token-probe/,
+  );
 });
