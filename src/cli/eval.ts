@@ -37,6 +37,14 @@ export class EvalInputError extends Error {
 }
 
 /** A spec file may hold the spec itself or a ground-truth document with a `spec` field. */
+/** `--times 0.7,0.9`: flow times in (0, 1]. */
+function noiseLevels(list: unknown): number[] {
+  const times = String(list).split(',').map(Number);
+  if (!times.every((t) => t > 0 && t <= 1))
+    throw new EvalInputError(`--times must be in (0, 1], got ${list}`);
+  return times;
+}
+
 function readSpec(path: string): SceneSpec {
   let doc: unknown;
   try {
@@ -220,10 +228,8 @@ export function registerEvalCommands(program: Command): void {
     .option('--json', 'print each model as one JSON line')
     .action(async (opts) => {
       const count = Number(opts.count);
-      const times = String(opts.times).split(',').map(Number);
       if (!(count >= 1)) throw new EvalInputError('--count must be positive');
-      if (!times.every((t) => t > 0 && t <= 1))
-        throw new EvalInputError(`--times must be in (0, 1], got ${opts.times}`);
+      const times = noiseLevels(opts.times);
       for (const weights of opts.weights as string[]) {
         const pipeline = await VideoPipeline.load(weights);
         const report = await captionSensitivity(pipeline, { ...DEFAULT_SENSITIVITY, count, times });
@@ -258,9 +264,7 @@ export function registerEvalCommands(program: Command): void {
     )
     .option('--seed <n>', 'scene and noise seed', String(DEFAULT_CLASS_ESTIMATES.seed))
     .action(async (opts) => {
-      const times = String(opts.times).split(',').map(Number);
-      if (!times.every((t) => t > 0 && t <= 1))
-        throw new EvalInputError(`--times must be in (0, 1], got ${opts.times}`);
+      const times = noiseLevels(opts.times);
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed) || seed < 0)
         throw new EvalInputError(`--seed must be a non-negative integer, got ${opts.seed}`);
@@ -291,9 +295,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--count <n>', 'held-out stills (half fit the probe)', String(DEFAULT_TOKEN_CLASS.count))
     .option('--json', 'print one JSON line per model and noise level')
     .action(async (opts) => {
-      const times = String(opts.times).split(',').map(Number);
-      if (!times.every((t) => t > 0 && t <= 1))
-        throw new EvalInputError(`--times must be in (0, 1], got ${opts.times}`);
+      const times = noiseLevels(opts.times);
       const count = Number(opts.count);
       if (!Number.isInteger(count) || count < 20)
         throw new EvalInputError(`--count must be an integer of at least 20, got ${opts.count}`);

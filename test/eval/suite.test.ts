@@ -7,20 +7,13 @@ import { DEFAULT_WEIGHTS } from '../../src/models/bundle.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
 import { CLASSES } from '../../src/world/classes.ts';
 
+/** Level-0 clips at the native shape, sampled in few steps (the tests check how scores are made). */
+const FEW_STEPS = { level: 0, width: 64, height: 64, frames: 17, fps: 8, steps: 6, guidanceScale: 1.5 };
+
 test('eval suite from the true first frame: the start place is given, so position scores full marks', async () => {
   const pipeline = await VideoPipeline.load(DEFAULT_WEIGHTS);
   try {
-    const options: SuiteOptions = {
-      count: 4,
-      level: 0,
-      width: 64,
-      height: 64,
-      frames: 17,
-      fps: 8,
-      steps: 6,
-      guidanceScale: 1.5,
-      captionStyle: 'detailed',
-    };
+    const options: SuiteOptions = { ...FEW_STEPS, count: 4, captionStyle: 'detailed' };
     const given = await runSuite(pipeline, { ...options, trueFirstFrame: true });
     assert.equal(given.trueFirstFrame, true);
     assert.ok(given.dimensions.position.mean! >= 0.9, `position ${given.dimensions.position.mean}`);
@@ -56,17 +49,7 @@ test('written prompts parse into level 0’s world: one shape on a plain backgro
 test('eval suite --caption written: each clip is scored only on what its prompt states', async () => {
   const pipeline = await VideoPipeline.load(DEFAULT_WEIGHTS);
   try {
-    const report = await runSuite(pipeline, {
-      count: 3,
-      level: 0,
-      width: 64,
-      height: 64,
-      frames: 17,
-      fps: 8,
-      steps: 6,
-      guidanceScale: 1.5,
-      captionStyle: 'written',
-    });
+    const report = await runSuite(pipeline, { ...FEW_STEPS, count: 3, captionStyle: 'written' });
     const stated = (d: Dimension) => WRITTEN_PROMPTS.slice(0, 3).filter((p) => p.checks.includes(d)).length;
     for (const d of DIMENSIONS) assert.equal(report.dimensions[d].count, stated(d), d);
     assert.equal(report.dimensions.speed.count, 0);
