@@ -57,22 +57,20 @@ export function makeTrainStep(
   trains: TrainsParameter = trainsAll,
 ): (params: Params, m: Params, v: Params, batch: Batch, step: np.Array) => StepResult {
   return (params, m, v, batch, step) => {
-    const [lossValue, grads] = valueAndGrad(loss)(tree.ref(params), batch);
+    const [lossValue, allGrads] = valueAndGrad(loss)(tree.ref(params), batch);
+    const trained = { params: {} as Params, m: {} as Params, v: {} as Params, grads: {} as Params };
     const frozen = { params: {} as Params, m: {} as Params, v: {} as Params };
     for (const name of Object.keys(params)) {
-      if (trains(name)) continue;
-      grads[name].dispose();
-      delete grads[name];
-      frozen.params[name] = params[name];
-      frozen.m[name] = m[name];
-      frozen.v[name] = v[name];
-      delete params[name];
-      delete m[name];
-      delete v[name];
+      const part = trains(name) ? trained : frozen;
+      part.params[name] = params[name];
+      part.m[name] = m[name];
+      part.v[name] = v[name];
+      if (part === trained) trained.grads[name] = allGrads[name];
+      else allGrads[name].dispose();
     }
-    const { grads: clipped, norm } = clipByGlobalNorm(grads, cfg.clipNorm);
+    const { grads: clipped, norm } = clipByGlobalNorm(trained.grads, cfg.clipNorm);
     const lr = learningRate(step.ref, cfg);
-    const next = adamwUpdate(params, clipped, { m, v }, step, lr.ref, cfg, decays);
+    const next = adamwUpdate(trained.params, clipped, trained, step, lr.ref, cfg, decays);
     return {
       params: { ...next.params, ...frozen.params },
       m: { ...next.state.m, ...frozen.m },
