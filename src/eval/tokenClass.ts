@@ -151,7 +151,7 @@ async function tokensAfter(
   const out: Float32Array[] = [];
   const perLatent = noisy[0]!.length;
   for (let from = 0; from < noisy.length; from += BATCH) {
-    // The graph has a fixed batch: the last chunk is padded with its first still.
+    // The graph has a fixed batch: the last chunk is padded by repeating the last still.
     const chunk = Array.from({ length: BATCH }, (_, k) => Math.min(from + k, noisy.length - 1));
     const captions = chunk.map((i) => captionScene(specs[i]!, seeds[i]!).detailed);
     const tokens = tokenizeBatch(model.tokenizer, captions, length);
