@@ -36,7 +36,6 @@ export class EvalInputError extends Error {
   static readonly userError = true;
 }
 
-/** A spec file may hold the spec itself or a ground-truth document with a `spec` field. */
 /** `--times 0.7,0.9`: flow times in (0, 1]. */
 function noiseLevels(list: unknown): number[] {
   const times = String(list).split(',').map(Number);
@@ -45,6 +44,7 @@ function noiseLevels(list: unknown): number[] {
   return times;
 }
 
+/** A spec file may hold the spec itself or a ground-truth document with a `spec` field. */
 function readSpec(path: string): SceneSpec {
   let doc: unknown;
   try {

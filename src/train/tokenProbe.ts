@@ -18,7 +18,11 @@
 //
 // Measured (tenth session, weight 0.2, 3 966 steps from the default model): a linear probe reads the
 // caption's class from the middle block's tokens at 0.99 (at chance before), but samples do not yet
-// draw it, and that run lost background colours on hand-written prompts; see the model card.
+// draw it, and that run lost background colours on hand-written prompts — its caption encoder had
+// drifted, which `--freeze-text` now prevents. Eleventh session, with the encoder frozen: with class
+// contrast on top, class in samples 0.06 → 0.11 (shipped); per pixel (cells 8, 1 981 steps at half
+// the machine) the head named the right class for 0.77 of object pixels but samples did not change.
+// See the model card.
 import { nn, type numpy as np } from '@jax-js/jax';
 import { ArraySpec } from '../engine/export.ts';
 import { type AutoencoderConfig, latentFrameCount } from '../models/autoencoder.ts';
