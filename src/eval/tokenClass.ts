@@ -11,15 +11,12 @@
 // Why: the tenth session found class at chance on the tokens of a model whose caption encoder
 // holds it at 1.00 — the word never reached the tokens — and the token probe (src/train/tokenProbe.ts)
 // is scored by exactly this (model card, "Class").
-import { numpy as np } from '@jax-js/jax';
-import { ArraySpec, exportInference } from '../engine/export.ts';
 import { ensureJax } from '../engine/jax.ts';
 import { OrtSession } from '../engine/session.ts';
-import { ditWithHidden } from '../models/dit.ts';
 import { tokenizeBatch } from '../models/text.ts';
 import { Rng } from '../nn/init.ts';
-import { fromHostParams, withParams } from '../nn/params.ts';
 import type { VideoPipeline } from '../pipeline/generate.ts';
+import { denoiserGraph, type LatentShape } from '../pipeline/sessions.ts';
 import { TOKEN_ANSWERS, tokenGridOf, tokenProbeBlock, tokenTargets } from '../train/tokenProbe.ts';
 import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
@@ -97,10 +94,21 @@ export async function tokenClassProbe(
   const answers = [...new Set(objectTokens.map((o) => o.answer))].sort((a, b) => a - b);
   const clean: Float32Array[] = [];
   for (const clip of clips) clean.push(await pipeline.encodePixels(clip.pixels, SIZE, SIZE, 1));
-  const swapped = specs.map((spec) => changedScene(spec, 'class')!);
 
+  // Captions tokenized once: the same for every noise level.
+  const length = model.tokenizer.maxLength;
+  const tokenized = (scenes: readonly SceneSpec[]) => ({
+    ...tokenizeBatch(
+      model.tokenizer,
+      scenes.map((spec, i) => captionScene(spec, seeds[i]!).detailed),
+      length,
+    ),
+    length,
+  });
+  const trueCaptions = tokenized(specs);
+  const swappedCaptions = tokenized(specs.map((spec) => changedScene(spec, 'class')!));
   const latentShape = pipeline.latentShape(SIZE, SIZE, 1);
-  const session = await hiddenTokenSession(model, block, latentShape);
+  const session = await OrtSession.create(denoiserGraph(model, BATCH, latentShape, block).model);
   const fitting = objectTokens.filter((o) => o.still < options.count / 2);
   const scoring = objectTokens.filter((o) => o.still >= options.count / 2);
   const results: TokenClassResult[] = [];
@@ -110,8 +118,8 @@ export async function tokenClassProbe(
         const rng = new Rng(seeds[i]!);
         return x0.map((v) => (1 - t) * v + t * rng.normal());
       });
-      const hidden = await tokensAfter(session, model, latentShape, t, noisy, specs, seeds);
-      const hiddenSwapped = await tokensAfter(session, model, latentShape, t, noisy, swapped, seeds);
+      const hidden = await tokensAfter(session, latentShape, t, noisy, trueCaptions);
+      const hiddenSwapped = await tokensAfter(session, latentShape, t, noisy, swappedCaptions);
       const row = (tokens: Float32Array[], o: (typeof objectTokens)[number]) =>
         tokens[o.still]!.subarray(o.token * cfg.width, (o.token + 1) * cfg.width);
       const weights = ridge(
@@ -137,31 +145,37 @@ export async function tokenClassProbe(
   return results;
 }
 
-/** The DiT's tokens after `block` blocks for each still: (tokens × width) per still. */
+/** The DiT's tokens after the session's block for each still: (tokens × width) per still. */
 async function tokensAfter(
   session: OrtSession,
-  model: VideoPipeline['model'],
-  latentShape: number[],
+  latentShape: LatentShape,
   t: number,
   noisy: Float32Array[],
-  specs: readonly SceneSpec[],
-  seeds: readonly number[],
+  captions: { ids: Int32Array; mask: Float32Array; length: number },
 ): Promise<Float32Array[]> {
-  const length = model.tokenizer.maxLength;
   const out: Float32Array[] = [];
   const perLatent = noisy[0]!.length;
+  const { length } = captions;
+  const x = [BATCH, ...latentShape];
   for (let from = 0; from < noisy.length; from += BATCH) {
     // The graph has a fixed batch: the last chunk is padded by repeating the last still.
     const chunk = Array.from({ length: BATCH }, (_, k) => Math.min(from + k, noisy.length - 1));
-    const captions = chunk.map((i) => captionScene(specs[i]!, seeds[i]!).detailed);
-    const tokens = tokenizeBatch(model.tokenizer, captions, length);
     const latents = new Float32Array(BATCH * perLatent);
-    for (const [k, i] of chunk.entries()) latents.set(noisy[i]!, k * perLatent);
+    const ids = new Int32Array(BATCH * length);
+    const mask = new Float32Array(BATCH * length);
+    for (const [k, i] of chunk.entries()) {
+      latents.set(noisy[i]!, k * perLatent);
+      ids.set(captions.ids.subarray(i * length, (i + 1) * length), k * length);
+      mask.set(captions.mask.subarray(i * length, (i + 1) * length), k * length);
+    }
     const hidden = await session.run({
-      latents: { data: latents, shape: [BATCH, ...latentShape] },
+      latents: { data: latents, shape: x },
       timestep: { data: new Float32Array(BATCH).fill(t), shape: [BATCH] },
-      captionIds: { data: tokens.ids, shape: [BATCH, length] },
-      captionMask: { data: tokens.mask, shape: [BATCH, length] },
+      captionIds: { data: ids, shape: [BATCH, length] },
+      captionMask: { data: mask, shape: [BATCH, length] },
+      captionKeep: { data: new Float32Array(BATCH).fill(1), shape: [BATCH] },
+      conditionLatents: { data: new Float32Array(latents.length), shape: x },
+      conditionMask: { data: new Float32Array(BATCH * latentShape[0]), shape: [BATCH, latentShape[0]] },
     });
     const values = hidden.hidden!.data as Float32Array;
     const perStill = values.length / BATCH;
@@ -169,48 +183,4 @@ async function tokensAfter(
       out.push(values.slice(k * perStill, (k + 1) * perStill));
   }
   return out;
-}
-
-/** The DiT up to `block` as an ONNX graph (caption kept, nothing conditioned): tokens out. */
-async function hiddenTokenSession(
-  model: VideoPipeline['model'],
-  block: number,
-  latentShape: number[],
-): Promise<OrtSession> {
-  const cfg = model.preset.dit;
-  const length = model.tokenizer.maxLength;
-  const x = [BATCH, ...latentShape];
-  const graph = exportInference(
-    (latents: np.Array, timestep: np.Array, ids: np.Array, mask: np.Array) =>
-      withParams(fromHostParams(model.dit), (p) => {
-        const { velocity, hidden } = ditWithHidden(
-          p,
-          cfg,
-          {
-            latents,
-            timestep,
-            captionIds: ids,
-            captionMask: mask,
-            captionKeep: np.ones([BATCH]),
-            conditionLatents: np.zeros(x),
-            conditionMask: np.zeros([BATCH, latentShape[0]!]),
-          },
-          block,
-        );
-        velocity.dispose();
-        return hidden!; // (batch, tokens, width)
-      }),
-    [
-      new ArraySpec(x),
-      new ArraySpec([BATCH]),
-      new ArraySpec([BATCH, length], 'int32'),
-      new ArraySpec([BATCH, length]),
-    ],
-    {
-      argNames: ['latents', 'timestep', 'captionIds', 'captionMask'],
-      outputNames: ['hidden'],
-      name: 'kinema_dit_tokens',
-    },
-  );
-  return OrtSession.create(graph.model);
 }

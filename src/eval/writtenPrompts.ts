@@ -10,8 +10,8 @@
 // speed, the size when unsaid), and judging a model against those defaults would be noise.
 import { Rng } from '../nn/init.ts';
 import { parsePrompt } from '../world/prompt.ts';
-import type { SceneSpec } from '../world/spec.ts';
 import type { Dimension } from './oracle.ts';
+import type { EvalPrompt } from './suite.ts';
 
 export interface WrittenPrompt {
   prompt: string;
@@ -39,13 +39,6 @@ export const WRITTEN_PROMPTS: readonly WrittenPrompt[] = [
   { prompt: 'a gray star rising on a plain white background', checks: MOVING },
 ];
 
-export interface WrittenEvalPrompt {
-  seed: number;
-  prompt: string;
-  spec: SceneSpec;
-  checks: readonly Dimension[];
-}
-
 /** `count` prompts cycling through the list, each with its own seed (so repeats differ). */
 export function writtenEvalPrompts(opts: {
   count: number;
@@ -53,7 +46,7 @@ export function writtenEvalPrompts(opts: {
   height: number;
   frames: number;
   fps: number;
-}): WrittenEvalPrompt[] {
+}): EvalPrompt[] {
   return Array.from({ length: opts.count }, (_, i) => {
     const { prompt, checks } = WRITTEN_PROMPTS[i % WRITTEN_PROMPTS.length]!;
     const seed = (Rng.derive(0, `written:${i}`).uniform() * 2 ** 31) >>> 0;

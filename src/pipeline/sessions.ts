@@ -6,8 +6,8 @@ import { ArraySpec, type ExportedGraph, exportInference } from '../engine/export
 import { type HostTensor, OrtSession } from '../engine/session.ts';
 import { decode, encode } from '../models/autoencoder.ts';
 import type { ModelBundle } from '../models/bundle.ts';
-import { ditForward } from '../models/dit.ts';
-import { fromHostParams } from '../nn/params.ts';
+import { ditForward, ditWithHidden } from '../models/dit.ts';
+import { fromHostParams, withParams } from '../nn/params.ts';
 
 /** Latent video shape of one sample: [frames, height, width, channels]. */
 export type LatentShape = [number, number, number, number];
@@ -27,8 +27,17 @@ export interface DenoiserInputs {
   conditionMask: Float32Array;
 }
 
-/** The DiT denoiser as an ONNX graph for `batch` samples of one latent shape, weights baked in. */
-export function denoiserGraph(model: ModelBundle, batch: number, latentShape: LatentShape): ExportedGraph {
+/**
+ * The DiT denoiser as an ONNX graph for `batch` samples of one latent shape, weights baked in.
+ * With `tokensAfter`, the graph stops there instead: its output `hidden` is the DiT's tokens after
+ * that many blocks (batch, tokens, width), what `eval tokens` probes.
+ */
+export function denoiserGraph(
+  model: ModelBundle,
+  batch: number,
+  latentShape: LatentShape,
+  tokensAfter?: number,
+): ExportedGraph {
   const length = model.tokenizer.maxLength;
   const x = [batch, ...latentShape];
   return exportInference(
@@ -40,8 +49,8 @@ export function denoiserGraph(model: ModelBundle, batch: number, latentShape: La
       keep: np.Array,
       cond: np.Array,
       condMask: np.Array,
-    ) =>
-      ditForward(fromHostParams(model.dit), model.preset.dit, {
+    ) => {
+      const inputs = {
         latents,
         timestep,
         captionIds: ids,
@@ -49,7 +58,14 @@ export function denoiserGraph(model: ModelBundle, batch: number, latentShape: La
         captionKeep: keep,
         conditionLatents: cond,
         conditionMask: condMask,
-      }),
+      };
+      if (tokensAfter === undefined) return ditForward(fromHostParams(model.dit), model.preset.dit, inputs);
+      return withParams(fromHostParams(model.dit), (p) => {
+        const { velocity, hidden } = ditWithHidden(p, model.preset.dit, inputs, tokensAfter);
+        velocity.dispose();
+        return hidden!;
+      });
+    },
     [
       new ArraySpec(x),
       new ArraySpec([batch]),
@@ -69,8 +85,8 @@ export function denoiserGraph(model: ModelBundle, batch: number, latentShape: La
         'conditionLatents',
         'conditionMask',
       ],
-      outputNames: ['velocity'],
-      name: 'kinema_denoiser',
+      outputNames: [tokensAfter === undefined ? 'velocity' : 'hidden'],
+      name: tokensAfter === undefined ? 'kinema_denoiser' : 'kinema_dit_tokens',
     },
   );
 }

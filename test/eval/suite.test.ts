@@ -41,6 +41,7 @@ test('written prompts parse into level 0’s world: one shape on a plain backgro
     assert.equal(spec.background.kind, 'solid', prompt);
     assert.ok(['static', 'linear'].includes(object!.motion.kind), `${prompt}: ${object!.motion.kind}`);
     // a prompt is judged on direction exactly when it states one, on size when it states one
+    assert.ok(checks, `${prompt} says what it states`);
     assert.equal(checks.includes('direction'), object!.motion.kind === 'linear', prompt);
     assert.equal(checks.includes('size'), object!.size !== 'medium', prompt);
   }
