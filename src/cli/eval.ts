@@ -169,6 +169,7 @@ export function registerEvalCommands(program: Command): void {
       DEFAULT_SETTINGS.factorized,
     )
     .option('--no-factorized', 'sample the whole clip at once')
+    .option('--expand', 'expand each prompt into a detailed caption first, as generate and the API do', false)
     .option(
       '--true-first-frame',
       "image-to-video from each reference clip's first frame: scores motion apart from layout",
@@ -199,6 +200,7 @@ export function registerEvalCommands(program: Command): void {
           sampler: opts.sampler,
           ...(opts.shift === undefined ? {} : { shift: Number(opts.shift) }),
           captionStyle: opts.caption,
+          expand: Boolean(opts.expand),
           factorized: Boolean(opts.factorized),
           trueFirstFrame: Boolean(opts.trueFirstFrame),
           onClip: (i) => bar.update(i + 1),

@@ -9,6 +9,7 @@ import {
   provenanceFor,
 } from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, writeOutput } from '../pipeline/output.ts';
+import { expandPrompt } from '../pipeline/promptExpansion.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import { createProgressBar } from './progress.ts';
@@ -53,6 +54,7 @@ export function registerGenerateCommands(program: Command): void {
     .option('--seconds <s>', 'duration in seconds (instead of --frames)', Number.parseFloat)
     .option('--fps <n>', 'frames per second', Number.parseFloat, 8)
     .option('--negative <prompt>', 'negative prompt: what to steer away from')
+    .option('--no-expand', 'give the model the prompt as written (no prompt expansion)')
     .option(
       '--factorized',
       `sample the first frame as a still image, then the clip from it${DEFAULT_SETTINGS.factorized ? ' (default)' : ''}`,
@@ -82,11 +84,21 @@ export function registerGenerateCommands(program: Command): void {
       if (shape.width !== width || shape.height !== height)
         notes.push(`size rounded to ${shape.width}x${shape.height}`);
       if (shape.frames !== frames) notes.push(`frames rounded to ${shape.frames}`);
+      // The model reads detailed captions best: the prompt is rewritten as one (and shown).
+      const expansion = expandPrompt(prompt, {
+        ...shape,
+        fps: opts.fps,
+        seed: opts.seed,
+        enabled: opts.expand,
+      });
+      if (expansion.expanded)
+        notes.push(`prompt expanded to: "${expansion.prompt}" (--no-expand to keep yours)`);
+      else if (opts.expand) notes.push(`prompt kept as written: ${expansion.reason}`);
       for (const note of notes) process.stderr.write(`kinema: ${note}\n`);
       const bar = createProgressBar('generate', 100, process.stderr, { quiet: opts.json });
       const started = performance.now();
       const video = await pipeline.generate({
-        prompt,
+        prompt: expansion.prompt,
         negativePrompt: opts.negative,
         seed: opts.seed,
         steps: opts.steps,
@@ -120,6 +132,7 @@ export function registerGenerateCommands(program: Command): void {
         signed: written.signed,
         format: written.format,
         prompt,
+        modelPrompt: expansion.prompt,
         seed: opts.seed,
         width: video.width,
         height: video.height,

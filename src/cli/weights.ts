@@ -23,6 +23,8 @@ export interface RecordedScore {
   level: number;
   clips: number;
   captionStyle: string;
+  /** The prompts were expanded into detailed captions first (`eval suite --expand`). */
+  expanded: boolean;
   trueFirstFrame: boolean;
   settings: Record<string, unknown>;
   overall: number;
@@ -57,6 +59,7 @@ export function readScores(paths: readonly string[], id: string): RecordedScore[
           level: Number(report.level),
           clips: Number(report.clips),
           captionStyle: String(report.captionStyle),
+          expanded: Boolean(report.expanded),
           trueFirstFrame: Boolean(report.trueFirstFrame),
           settings: (report.settings ?? {}) as Record<string, unknown>,
           overall: report.overall,

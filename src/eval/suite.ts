@@ -9,6 +9,7 @@ import type { SamplerMethod } from '../diffusion/samplers.ts';
 import { Rng } from '../nn/init.ts';
 import type { GenerateRequest, VideoPipeline } from '../pipeline/generate.ts';
 import { imageToVideo } from '../pipeline/imageToVideo.ts';
+import { expandPrompt } from '../pipeline/promptExpansion.ts';
 import { curriculumScene } from '../train/curriculum.ts';
 import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
@@ -42,6 +43,8 @@ export interface SuiteOptions {
    * cycles through hand-written prompts (src/eval/writtenPrompts.ts), scored on what they state.
    */
   captionStyle: 'short' | 'detailed' | 'written';
+  /** Give the model each prompt expanded into a detailed caption, as `generate` and the API do. */
+  expand?: boolean;
   onClip?: (index: number, report: ClipReport) => void;
 }
 
@@ -68,6 +71,7 @@ export function evalPrompts(
 export interface SuiteReport extends Aggregate {
   level: number;
   captionStyle: string;
+  expanded: boolean;
   trueFirstFrame: boolean;
   settings: Omit<GenerateRequest, 'prompt' | 'seed'>;
 }
@@ -86,7 +90,8 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
   };
   const reports: ClipReport[] = [];
   const prompts = evalPrompts(opts);
-  for (const [i, { seed, prompt, spec, checks }] of prompts.entries()) {
+  for (const [i, { seed, prompt: written, spec, checks }] of prompts.entries()) {
+    const prompt = opts.expand ? expandPrompt(written, { ...settings, seed }).prompt : written;
     const video = opts.trueFirstFrame
       ? await imageToVideo(pipeline, { ...settings, prompt, seed, image: firstFrame(spec, seed) })
       : await pipeline.generate({ ...settings, prompt, seed });
@@ -99,6 +104,7 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
     ...aggregate(reports),
     level: opts.level,
     captionStyle: opts.captionStyle,
+    expanded: opts.expand ?? false,
     trueFirstFrame: opts.trueFirstFrame ?? false,
     settings,
   };

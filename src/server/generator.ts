@@ -21,6 +21,11 @@ export interface VideoJobInput {
   guidanceScale: number | null;
   fps: number | null;
   negativePrompt: string | null;
+  /**
+   * Rewrite the prompt as a detailed caption before the model reads it (pipeline/promptExpansion.ts).
+   * Absent in jobs stored before it existed: expanded, as every job is by default.
+   */
+  expandPrompt?: boolean;
   /** Absolute path of a reference image (PNG/JPEG/WebP, checked by content), if any. */
   inputReference: string | null;
   /** Absolute path of the source video for remix/edit/extend, if any. */
@@ -43,6 +48,8 @@ export interface GeneratedVideo {
   nativeHeight: number;
   frames: number;
   fps: number;
+  /** What the model was given: the expanded prompt, or the prompt as written. */
+  modelPrompt: string;
 }
 
 export interface VideoGenerator {

@@ -17,6 +17,7 @@ import { imageToVideo } from '../pipeline/imageToVideo.ts';
 import { readClip, readImage, screenInput } from '../pipeline/inputs.ts';
 import { auditLogOf, type OperatorSettings, provenanceFor } from '../pipeline/operator.ts';
 import { writeOutput } from '../pipeline/output.ts';
+import { expandPrompt } from '../pipeline/promptExpansion.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { c2paReadable } from '../provenance/c2pa.ts';
 import { LikenessRefused } from '../safety/likeness.ts';
@@ -116,8 +117,19 @@ export class PipelineGenerator implements VideoGenerator {
     const { pipeline } = this.options;
     const native = this.nativeSize(job.width, job.height);
     const fps = job.fps ?? this.options.defaultFps ?? DEFAULT_SETTINGS.fps;
+    const temporal = pipeline.model.preset.autoencoder.temporalPatch;
+    const framesOf = (seconds: number) => 1 + temporal * Math.max(1, Math.round((seconds * fps) / temporal));
+    // The model reads detailed captions best; the job keeps the user's prompt, the result says
+    // what the model read.
+    const expansion = expandPrompt(job.prompt, {
+      ...native,
+      frames: Math.min(MAX_FRAMES, framesOf(job.seconds)),
+      fps,
+      seed: job.seed,
+      enabled: job.expandPrompt !== false,
+    });
     const settings = {
-      prompt: job.prompt,
+      prompt: expansion.prompt,
       negativePrompt: job.negativePrompt ?? undefined,
       seed: job.seed,
       steps: job.steps ?? this.options.defaultSteps ?? DEFAULT_SETTINGS.steps,
@@ -130,9 +142,8 @@ export class PipelineGenerator implements VideoGenerator {
         onProgress(0.9 * (percent / 100));
       },
     };
-    const temporal = pipeline.model.preset.autoencoder.temporalPatch;
     const framesFor = (seconds: number) => {
-      const frames = 1 + temporal * Math.max(1, Math.round((seconds * fps) / temporal));
+      const frames = framesOf(seconds);
       if (frames > MAX_FRAMES) {
         throw new GenerationError(
           `${seconds} s at ${fps} fps is ${frames} frames; the most is ${MAX_FRAMES} (ask for fewer seconds or a lower fps)`,
@@ -206,6 +217,7 @@ export class PipelineGenerator implements VideoGenerator {
       nativeHeight: native.height,
       frames: video.frames,
       fps,
+      modelPrompt: expansion.prompt,
     };
   }
 

@@ -40,6 +40,8 @@ export function requestSchemas(limits: ServerLimits) {
     guidance_scale: numeric(1, 30, false).optional(),
     fps: numeric(1, 60, true).optional(),
     negative_prompt: z.string().max(limits.maxPromptChars).optional(),
+    /** Kinema-only: false gives the model the prompt as written (default: expanded, see video.kinema). */
+    expand_prompt: flag.optional(),
   };
   /**
    * Kinema-only: the people shown in the uploaded picture or clip consented to this use. Inputs
@@ -81,7 +83,7 @@ export type RequestSchemas = ReturnType<typeof requestSchemas>;
 export type CreateRequest = z.infer<RequestSchemas['create']>;
 export type Extras = Pick<
   CreateRequest,
-  'seed' | 'steps' | 'guidance_scale' | 'fps' | 'negative_prompt' | 'likeness_consent'
+  'seed' | 'steps' | 'guidance_scale' | 'fps' | 'negative_prompt' | 'expand_prompt' | 'likeness_consent'
 >;
 
 /** Parses with a schema; the first issue becomes a 400 naming the field. */

@@ -67,6 +67,7 @@ export async function submitJob(options: AppOptions, req: JobRequest): Promise<V
     guidanceScale: req.guidance_scale ?? null,
     fps: req.fps ?? req.source?.input.fps ?? null,
     negativePrompt: req.negative_prompt ?? null,
+    expandPrompt: req.expand_prompt ?? true,
     inputReference,
     sourceVideo,
     likenessConsent: req.likeness_consent ?? false,

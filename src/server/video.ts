@@ -45,6 +45,8 @@ export interface KinemaVideoFields {
     steps: number | null;
     guidance_scale: number | null;
     negative_prompt: string | null;
+    /** The prompt as the model read it (expanded unless expand_prompt was false); null until done. */
+    model_prompt: string | null;
     attempts: number;
   };
 }
@@ -76,6 +78,7 @@ export function toVideoObject(r: VideoRecord): VideoObject {
       steps: r.input.steps,
       guidance_scale: r.input.guidanceScale,
       negative_prompt: r.input.negativePrompt,
+      model_prompt: r.result?.modelPrompt ?? null,
       attempts: r.attempts,
     },
   };

@@ -315,14 +315,53 @@ const RELATION_PHRASES: Record<RelationFact['kind'], string[]> = {
 
 // ----- the three captions ------------------------------------------------------------------
 
+/** What a prompt's expansion (pipeline/promptExpansion.ts) asks of the captioner. */
+export interface CaptionOptions {
+  /**
+   * Per object: whether the detailed caption names where it starts (default: every object); an
+   * expansion leaves out the places the parser chose rather than the user. The wording of
+   * everything else is the same either way.
+   */
+  startPlaces?: readonly boolean[];
+  /** Where the captioner has a choice of phrases, it takes one this text uses (the user's words). */
+  wordsOf?: string;
+}
+
 /** Captions for a spec; `seed` picks the wording. */
-export function captionScene(spec: SceneSpec, seed: number): Captions {
-  const rng = makeRng(seed).fork('captions');
+export function captionScene(spec: SceneSpec, seed: number, options: CaptionOptions = {}): Captions {
+  const seeded = makeRng(seed).fork('captions');
+  const rng = options.wordsOf === undefined ? seeded : preferring(seeded, options.wordsOf);
   const ds = describe(spec);
   return {
     short: shortCaption(spec, ds, rng.fork('short')),
-    detailed: detailedCaption(spec, ds, rng.fork('detailed')),
+    detailed: detailedCaption(spec, ds, rng.fork('detailed'), options.startPlaces),
     long: longCaption(spec, ds, rng.fork('long')),
+  };
+}
+
+/**
+ * `rng`, except that a pick among phrases takes the longest one `text` contains, whole words,
+ * when there is one. It draws the same numbers as `rng`, so every other choice is unchanged.
+ */
+function preferring(rng: Rng, text: string): Rng {
+  const words = ` ${
+    text
+      .toLowerCase()
+      .match(/[a-z]+/g)
+      ?.join(' ') ?? ''
+  } `;
+  return {
+    ...rng,
+    pick: <T>(items: readonly T[]): T => {
+      const drawn = rng.pick(items);
+      let used: T | undefined;
+      for (const item of items) {
+        if (typeof item !== 'string' || !words.includes(` ${item.toLowerCase()} `)) continue;
+        if (used === undefined || item.length > (used as string).length) used = item;
+      }
+      return used ?? drawn;
+    },
+    fork: (label) => preferring(rng.fork(label), text),
   };
 }
 
@@ -382,18 +421,26 @@ function baseOf(v: string): string {
   return v;
 }
 
-function detailedCaption(spec: SceneSpec, ds: Described[], rng: Rng): string {
+function detailedCaption(
+  spec: SceneSpec,
+  ds: Described[],
+  rng: Rng,
+  startPlaces?: readonly boolean[],
+): string {
   const sentences: string[] = [];
   const tracks = sceneTracks(spec);
   for (let i = 0; i < ds.length; i++) {
     const d = ds[i]!;
     const np = nounPhrase(rng, d, { definite: false, size: true, color: true, another: introduced(ds, i) });
     const vp = verbPhrase(rng, d, true);
+    // Drawn either way, so leaving the place out changes no other word.
     const region = rng.pick(regionPhrase(d.obj.start.x, d.obj.start.y));
     const r = rng.int(3);
-    if (r === 0) sentences.push(`${capitalise(np)} ${vp}, starting ${region}.`);
+    const begins = r === 2 ? rng.pick(['begins', 'starts']) : '';
+    if (startPlaces?.[i] === false) sentences.push(`${capitalise(np)} ${vp}.`);
+    else if (r === 0) sentences.push(`${capitalise(np)} ${vp}, starting ${region}.`);
     else if (r === 1) sentences.push(`${capitalise(region)}, ${np} ${vp}.`);
-    else sentences.push(`${capitalise(np)} ${rng.pick(['begins', 'starts'])} ${region} and ${vp}.`);
+    else sentences.push(`${capitalise(np)} ${begins} ${region} and ${vp}.`);
   }
   const facts = sceneRelations(spec, tracks);
   const byId = new Map(ds.map((d) => [d.obj.id, d]));

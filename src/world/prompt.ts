@@ -688,6 +688,18 @@ function dirTowards(dx: number, dy: number): Direction {
 
 /** Parses a prompt into a validated scene spec. */
 export function parsePrompt(text: string, options: ParseOptions): SceneSpec {
+  return readPrompt(text, options).spec;
+}
+
+/** A parsed prompt, and what it said itself rather than left to the layout. */
+export interface ParsedPrompt {
+  spec: SceneSpec;
+  /** Per object (in spec order): whether the prompt placed it ("on the left", "at the top"). */
+  placed: boolean[];
+}
+
+/** `parsePrompt`, also telling which objects the prompt placed itself. */
+export function readPrompt(text: string, options: ParseOptions): ParsedPrompt {
   const unknown: string[] = [];
   const tokens = tokenize(text, unknown);
   if (unknown.length > 0 && options.unknown !== 'ignore') {
@@ -848,7 +860,7 @@ export function parsePrompt(text: string, options: ParseOptions): SceneSpec {
     bgColor = (['white', 'black', 'gray'] as ColorName[]).find((c) => !shown.has(c)) ?? 'white';
   }
   if (bgKind === 'solid' && scene.bgColors.length >= 2) bgKind = 'gradient';
-  return parseSpec({
+  const spec = parseSpec({
     width: W,
     height: H,
     frames: options.frames,
@@ -859,6 +871,7 @@ export function parsePrompt(text: string, options: ParseOptions): SceneSpec {
     lighting: scene.lighting ?? d.lighting ?? 'constant',
     objects,
   });
+  return { spec, placed: objs.map((o) => explicitX.has(o) || explicitY.has(o)) };
 }
 
 function clamp(v: number, lo: number, hi: number): number {

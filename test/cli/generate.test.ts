@@ -44,6 +44,9 @@ test('generate writes a signed 64x64 MP4 with the shipped weights', async () => 
   assert.equal(summary.signed, true);
   assert.match(summary.id, /^video_[0-9a-f]{24}$/);
   assert.match(stderr, /created a local C2PA signing identity/);
+  // The model read the prompt expanded into a detailed caption, in the user's own words.
+  assert.match(summary.modelPrompt, /red ball .*to the right\..*blue background/);
+  assert.match(stderr, /prompt expanded to: ".*red ball/);
   const info = await probeMedia(join(home, 'out', 'ball.mp4'));
   assert.deepEqual([info.width, info.height, info.frames], [64, 64, 17]);
   const identity = loadIdentity({ localDir: join(home, 'state', 'identity') });
@@ -51,6 +54,14 @@ test('generate writes a signed 64x64 MP4 with the shipped weights', async () => 
     (await readManifest(join(home, 'out', 'ball.mp4'), identity.trustAnchorsPem)).state,
     'trusted',
   );
+});
+
+test('--no-expand gives the model the prompt as written', async () => {
+  const prompt = 'a red ball moves to the right on a blue background';
+  const args = ['generate', prompt, '-o', 'out/still.png', '--frames', '1', '--steps', '1', '--json'];
+  const { stdout, stderr } = await kinema([...args, '--no-expand']);
+  assert.equal(JSON.parse(stdout).modelPrompt, prompt);
+  assert.doesNotMatch(stderr, /expanded/);
 });
 
 test('a refused prompt exits 2 naming the category, before any compute and without output', async () => {

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ClipReport, DIMENSIONS, type Dimension, type Scores } from '../../src/eval/oracle.ts';
+import {
+  type ClipReport,
+  DIMENSIONS,
+  type Dimension,
+  type Scores,
+  scoreClip,
+} from '../../src/eval/oracle.ts';
 import { onlyStated, runSuite, type SuiteOptions } from '../../src/eval/suite.ts';
 import { WRITTEN_PROMPTS, writtenEvalPrompts } from '../../src/eval/writtenPrompts.ts';
 import { DEFAULT_WEIGHTS } from '../../src/models/bundle.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
+import { expandPrompt } from '../../src/pipeline/promptExpansion.ts';
 import { CLASSES } from '../../src/world/classes.ts';
 
 /** Level-0 clips at the native shape, sampled in few steps (the tests check how scores are made). */
@@ -55,6 +62,28 @@ test('eval suite --caption written: each clip is scored only on what its prompt 
     for (const d of DIMENSIONS) assert.equal(report.dimensions[d].count, stated(d), d);
     assert.equal(report.dimensions.speed.count, 0);
     assert.ok(report.dimensions.background.count === 3 && report.dimensions.class.count === 3);
+  } finally {
+    await pipeline.dispose();
+  }
+});
+
+test('eval suite --expand gives the model each prompt as generate does: expanded into a detailed caption', async () => {
+  const pipeline = await VideoPipeline.load(DEFAULT_WEIGHTS);
+  try {
+    const report = await runSuite(pipeline, {
+      ...FEW_STEPS,
+      count: 1,
+      captionStyle: 'written',
+      expand: true,
+    });
+    assert.equal(report.expanded, true);
+    const [{ seed, prompt, spec, checks }] = writtenEvalPrompts({ ...FEW_STEPS, count: 1 });
+    const expanded = expandPrompt(prompt, { ...FEW_STEPS, seed });
+    assert.equal(expanded.expanded, true);
+    const settings = { ...FEW_STEPS, sampler: 'euler' as const, factorized: false };
+    const video = await pipeline.generate({ ...settings, prompt: expanded.prompt, seed });
+    const alone = onlyStated(scoreClip(spec, video.pixels, { seed }), checks!);
+    assert.equal(report.overall, alone.overall);
   } finally {
     await pipeline.dispose();
   }

@@ -7,7 +7,6 @@ import { after, before, test } from 'node:test';
 import { BatchError, readBatch, runBatch } from '../../src/pipeline/batch.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
 import { operatorSettingsSchema, provenanceFor } from '../../src/pipeline/operator.ts';
-import { expandPrompt } from '../../src/pipeline/promptExpansion.ts';
 import { loadRecord, makeRecord, RecordError, recordPath, saveRecord } from '../../src/pipeline/record.ts';
 import { remixVideo } from '../../src/pipeline/remix.ts';
 import { AuditLog } from '../../src/safety/audit.ts';
@@ -51,21 +50,6 @@ test('a remix replays the recorded settings with the new prompt and names its so
     () => loadRecord(join(dir, 'bad.json')),
     (e: unknown) => e instanceof RecordError && /seed/.test(e.message),
   );
-});
-
-test('prompt expansion rewrites a short prompt as a detailed caption, or keeps it and says why', () => {
-  const context = { width: 64, height: 64, frames: 17, fps: 8, seed: 0 };
-  const short = expandPrompt('a red ball bounces', context);
-  assert.equal(short.expanded, true);
-  assert.match(short.prompt, /red ball/);
-  assert.ok(short.prompt.split(' ').length > 10);
-  assert.deepEqual(expandPrompt('a red ball bounces', context), short);
-  const unknown = expandPrompt('a zeppelin floats', context);
-  assert.equal(unknown.expanded, false);
-  assert.equal(unknown.prompt, 'a zeppelin floats');
-  assert.match(unknown.reason!, /zeppelin/);
-  const off = expandPrompt('a red ball bounces', { ...context, enabled: false });
-  assert.equal(off.prompt, 'a red ball bounces');
 });
 
 test('a batch file gives one clip and one record per prompt; bad lines are reported by number', async () => {

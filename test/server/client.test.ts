@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { NotFoundError, toFile } from 'openai';
-import type { Video, VideoSeconds, VideoSize } from 'openai/resources/videos';
+import type { Video, VideoCreateParams, VideoSeconds, VideoSize } from 'openai/resources/videos';
+import type { VideoObject } from '../../src/server/video.ts';
 import { isMp4, isPng, tinyPng } from './fixtures/media.ts';
 import { type RedisServer, type Stack, startRedis, startStack, waitFor } from './helpers.ts';
 
@@ -66,6 +67,10 @@ function clientFlow(name: string, queueUrl: () => string | undefined) {
       assert.equal(provenance.c2pa.state, 'trusted');
       assert.equal(provenance.visible_watermark.present, true);
 
+      // The model read the prompt rewritten as a detailed caption of the same scene (Kinema field).
+      const modelPrompt = (done as VideoObject).kinema.model_prompt;
+      assert.match(modelPrompt!, /red ball.*\. .*grass/i);
+
       const remix = await client.videos.remix(created.id, { prompt: 'a blue star spins in the sky' });
       assert.equal(remix.remixed_from_video_id, created.id);
       assert.equal(remix.size, '96x64');
@@ -78,9 +83,18 @@ function clientFlow(name: string, queueUrl: () => string | undefined) {
       assert.equal(extend.seconds, '6', 'extensions report the stitched total');
       for (const v of [remix, edit, extend])
         assert.equal((await untilDone(client, v.id)).status, 'completed');
+      // expand_prompt: false (a Kinema extra the client passes through) keeps the prompt as written.
+      const asWritten: VideoCreateParams & { expand_prompt: boolean } = {
+        prompt: 'a red ball bounces on grass',
+        ...SMALL,
+        expand_prompt: false,
+      };
+      const kept = await untilDone(client, (await client.videos.create(asWritten)).id);
+      assert.equal((kept as VideoObject).kinema.model_prompt, 'a red ball bounces on grass');
 
       // Cursor pagination: pages of 2 over the 4 videos, newest first, then oldest first.
       const seen: string[] = [];
+      await client.videos.delete(kept.id);
       for await (const v of client.videos.list({ limit: 2 })) seen.push(v.id);
       assert.deepEqual(seen, [extend.id, edit.id, remix.id, created.id]);
       const firstPage = await client.videos.list({ limit: 3, order: 'asc' });

@@ -96,6 +96,7 @@ describe('bad input', () => {
     await expectError('/v1/videos', json({ prompt: 'a ball', size: '1280x721' }), 400, 'size');
     await expectError('/v1/videos', json({ prompt: 'a ball', size: '99999x1' }), 400, 'size');
     await expectError('/v1/videos', json({ prompt: 'a ball', seed: 'abc' }), 400, 'seed');
+    await expectError('/v1/videos', json({ prompt: 'a ball', expand_prompt: 'maybe' }), 400, 'expand_prompt');
     await expectError(
       '/v1/videos',
       json({ prompt: 'a ball', model: 'dall-e-3' }),

@@ -50,6 +50,9 @@ test('type a prompt, watch progress, the video plays; remix and delete', { timeo
   const badge = card.locator('.provenance[data-state="signed"]');
   await badge.waitFor({ timeout: 20_000 });
   assert.match((await badge.textContent())!, /C2PA signed/);
+  // The prompt as the model read it: expanded into a detailed caption of the same scene.
+  await card.locator('.model-prompt summary').click();
+  assert.match((await card.locator('.model-prompt p').textContent())!, /ball.*\. .*grass/i);
 
   page.once('dialog', (d) => d.accept('a blue star spins'));
   await card.locator('.remix').click();

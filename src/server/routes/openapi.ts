@@ -46,7 +46,7 @@ const videoSchema = {
     kinema: {
       type: 'object',
       description:
-        'Kinema-only: seed, native_size, fps, frames, steps, guidance_scale, negative_prompt, attempts.',
+        'Kinema-only: seed, native_size, fps, frames, steps, guidance_scale, negative_prompt, model_prompt (the prompt as the model read it: rewritten as a detailed caption unless the request set expand_prompt to false), attempts.',
     },
   },
 };

@@ -106,6 +106,13 @@ function render(video) {
   if (video.status === 'completed' && card.status !== 'completed') {
     card.el.querySelector('.remix').hidden = false;
     card.el.querySelector('.extend').hidden = false;
+    // The prompt as the model read it (expanded into a detailed caption), when it differs.
+    const read = video.kinema?.model_prompt;
+    if (read && read !== video.prompt) {
+      const details = card.el.querySelector('.model-prompt');
+      details.querySelector('p').textContent = read;
+      details.hidden = false;
+    }
     showResult(card, video).catch((err) => say(err.message));
   }
   card.status = video.status;

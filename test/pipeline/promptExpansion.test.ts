@@ -1,0 +1,64 @@
+// Prompt expansion: a prompt as people write it becomes the detailed caption the model reads
+// best, keeping the user's words and adding no start place the user did not give.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { expandPrompt } from '../../src/pipeline/promptExpansion.ts';
+import { captionScene } from '../../src/world/captions.ts';
+import { regionPhrase } from '../../src/world/lexicon.ts';
+import { readPrompt } from '../../src/world/prompt.ts';
+
+const context = { width: 64, height: 64, frames: 17, fps: 8, seed: 0 };
+
+test('prompt expansion rewrites a short prompt as a detailed caption, or keeps it and says why', () => {
+  const short = expandPrompt('a red ball bounces', context);
+  assert.equal(short.expanded, true);
+  assert.match(short.prompt, /red ball/);
+  assert.ok(short.prompt.split(' ').length > 10);
+  assert.deepEqual(expandPrompt('a red ball bounces', context), short);
+  const unknown = expandPrompt('a zeppelin floats', context);
+  assert.equal(unknown.expanded, false);
+  assert.equal(unknown.prompt, 'a zeppelin floats');
+  assert.match(unknown.reason!, /zeppelin/);
+  const off = expandPrompt('a red ball bounces', { ...context, enabled: false });
+  assert.equal(off.prompt, 'a red ball bounces');
+});
+
+test("the expansion keeps the user's words where the captioner has several", () => {
+  for (let seed = 0; seed < 10; seed++) {
+    const { prompt } = expandPrompt('a red ball moves to the right on a blue background', {
+      ...context,
+      seed,
+    });
+    assert.match(prompt, /\bred ball\b/, prompt);
+    assert.match(prompt, /\bblue background\b/, prompt);
+    assert.match(prompt, /\bto the right\b/, prompt);
+  }
+});
+
+test('the expansion names a start place only where the prompt gave one', () => {
+  // The parser starts a rightward mover at the left edge; a caption saying so kept the ball still.
+  for (let seed = 0; seed < 10; seed++) {
+    const free = expandPrompt('a red ball moves to the right', { ...context, seed }).prompt;
+    const { start } = readPrompt('a red ball moves to the right', { ...context, seed }).spec.objects[0]!;
+    for (const place of regionPhrase(start.x, start.y)) assert.ok(!free.includes(place), free);
+    assert.doesNotMatch(free, /\b(start|starts|starting|begins)\b/, free);
+    const placed = expandPrompt('a red ball on the left moves up', { ...context, seed }).prompt;
+    assert.match(placed, /left/, placed);
+  }
+  assert.deepEqual(readPrompt('a red ball on the left and a blue square', context).placed, [true, false]);
+});
+
+test("leaving start places out changes no other word of the world's captions", () => {
+  const { spec } = readPrompt('a red ball moves to the right and a blue square falls', context);
+  for (let seed = 0; seed < 20; seed++) {
+    const all = captionScene(spec, seed);
+    assert.deepEqual(captionScene(spec, seed, { startPlaces: [true, true] }), all);
+    const some = captionScene(spec, seed, { startPlaces: [false, true] });
+    assert.equal(some.short, all.short);
+    assert.equal(some.long, all.long);
+    // The first sentence loses its place; every later sentence is the same.
+    const sentences = (text: string) => text.split('. ');
+    assert.deepEqual(sentences(some.detailed).slice(1), sentences(all.detailed).slice(1));
+    assert.ok(some.detailed.length < all.detailed.length);
+  }
+});
