@@ -22,7 +22,7 @@ import {
   provenanceFor,
 } from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, type Provenance, writeOutput } from '../pipeline/output.ts';
-import { type ExpandedPrompt, expandPrompt } from '../pipeline/promptExpansion.ts';
+import { type ExpandedPrompt, expandPrompt, expansionNote } from '../pipeline/promptExpansion.ts';
 import { type GenerationRecord, loadRecord, makeRecord, recordPath, saveRecord } from '../pipeline/record.ts';
 import { remixVideo } from '../pipeline/remix.ts';
 import { DEFAULT_SETTINGS, framesForSeconds, type GenerationSettings } from '../pipeline/settings.ts';
@@ -149,9 +149,8 @@ class Run {
       seed: opts.seed,
       enabled: opts.expand,
     });
-    if (this.expansion.expanded)
-      this.note(`prompt expanded to: "${this.expansion.prompt}" (--no-expand to keep yours)`);
-    else if (opts.expand) this.note(`prompt kept as written: ${this.expansion.reason}`);
+    const note = expansionNote(this.expansion);
+    if (note) this.note(note);
     return {
       prompt: this.expansion.prompt,
       negativePrompt: opts.negative,

@@ -9,7 +9,7 @@ import {
   provenanceFor,
 } from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, writeOutput } from '../pipeline/output.ts';
-import { expandPrompt } from '../pipeline/promptExpansion.ts';
+import { expandPrompt, expansionNote } from '../pipeline/promptExpansion.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import { createProgressBar } from './progress.ts';
@@ -91,9 +91,8 @@ export function registerGenerateCommands(program: Command): void {
         seed: opts.seed,
         enabled: opts.expand,
       });
-      if (expansion.expanded)
-        notes.push(`prompt expanded to: "${expansion.prompt}" (--no-expand to keep yours)`);
-      else if (opts.expand) notes.push(`prompt kept as written: ${expansion.reason}`);
+      const note = expansionNote(expansion);
+      if (note) notes.push(note);
       for (const note of notes) process.stderr.write(`kinema: ${note}\n`);
       const bar = createProgressBar('generate', 100, process.stderr, { quiet: opts.json });
       const started = performance.now();

@@ -11,7 +11,7 @@
 // - the captioner words each scene many ways ("a red ball" may come back as "a crimson orb");
 //   where it has a choice of phrases it takes the user's.
 import { captionScene } from '../world/captions.ts';
-import { readPrompt } from '../world/prompt.ts';
+import { type ParsedPrompt, readPrompt, UnknownWordsError } from '../world/prompt.ts';
 
 export interface ExpandedPrompt {
   /** What the user wrote. */
@@ -21,6 +21,8 @@ export interface ExpandedPrompt {
   expanded: boolean;
   /** Why the prompt was kept as written (parse error, or expansion turned off). */
   reason?: string;
+  /** Words the world does not know, left out of the expansion (the model cannot read them either). */
+  ignoredWords?: string[];
 }
 
 export interface ExpansionContext {
@@ -34,24 +36,51 @@ export interface ExpansionContext {
   enabled?: boolean;
 }
 
+const EXPANSION_OFF = 'prompt expansion is off';
+
 export function expandPrompt(prompt: string, context: ExpansionContext): ExpandedPrompt {
-  if (context.enabled === false)
-    return { original: prompt, prompt, expanded: false, reason: 'prompt expansion is off' };
+  if (context.enabled === false) return { original: prompt, prompt, expanded: false, reason: EXPANSION_OFF };
+  const options = {
+    width: context.width,
+    height: context.height,
+    frames: context.frames,
+    fps: context.fps,
+    seed: context.seed,
+  };
+  let ignoredWords: string[] | undefined;
+  let parsed: ParsedPrompt;
   try {
-    const parsed = readPrompt(prompt, {
-      width: context.width,
-      height: context.height,
-      frames: context.frames,
-      fps: context.fps,
-      seed: context.seed,
-    });
-    const caption = captionScene(parsed.spec, context.seed, {
-      startPlaces: parsed.placed,
-      wordsOf: prompt,
-    });
-    return { original: prompt, prompt: caption.detailed, expanded: true };
+    try {
+      parsed = readPrompt(prompt, options);
+    } catch (err) {
+      // The tokenizer learned its words from the world's captions, so words the world does not
+      // know reach the model as <unk>, which can derail it (one, "rising", put a gray star on
+      // pink). Left out, the rest of the prompt is drawn, provided an object was understood: an
+      // expansion must not turn "a zeppelin" into an empty scene.
+      if (!(err instanceof UnknownWordsError)) throw err;
+      parsed = readPrompt(prompt, { ...options, unknown: 'ignore' });
+      if (parsed.spec.objects.length === 0) throw err;
+      ignoredWords = err.words.map((w) => w.word);
+    }
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return { original: prompt, prompt, expanded: false, reason };
   }
+  const caption = captionScene(parsed.spec, context.seed, { startPlaces: parsed.placed, wordsOf: prompt });
+  return {
+    original: prompt,
+    prompt: caption.detailed,
+    expanded: true,
+    ...(ignoredWords ? { ignoredWords } : {}),
+  };
+}
+
+/** What a command tells the user about the prompt the model will read (undefined: nothing to say). */
+export function expansionNote(expansion: ExpandedPrompt): string | undefined {
+  if (!expansion.expanded)
+    return expansion.reason === EXPANSION_OFF ? undefined : `prompt kept as written: ${expansion.reason}`;
+  const ignored = expansion.ignoredWords?.length
+    ? `left out, unknown to the model: ${expansion.ignoredWords.join(', ')}; `
+    : '';
+  return `prompt expanded to: "${expansion.prompt}" (${ignored}--no-expand to keep yours)`;
 }

@@ -2,7 +2,7 @@
 // best, keeping the user's words and adding no start place the user did not give.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandPrompt } from '../../src/pipeline/promptExpansion.ts';
+import { expandPrompt, expansionNote } from '../../src/pipeline/promptExpansion.ts';
 import { captionScene } from '../../src/world/captions.ts';
 import { regionPhrase } from '../../src/world/lexicon.ts';
 import { readPrompt } from '../../src/world/prompt.ts';
@@ -21,6 +21,18 @@ test('prompt expansion rewrites a short prompt as a detailed caption, or keeps i
   assert.match(unknown.reason!, /zeppelin/);
   const off = expandPrompt('a red ball bounces', { ...context, enabled: false });
   assert.equal(off.prompt, 'a red ball bounces');
+});
+
+test('words the world does not know are left out and named, unless nothing is left to draw', () => {
+  const styled = expandPrompt('a red ball moves to the right, cinematic 4k', context);
+  assert.equal(styled.expanded, true);
+  assert.deepEqual(styled.ignoredWords, ['cinematic', '4k']);
+  assert.doesNotMatch(styled.prompt, /cinematic|4k/);
+  assert.match(expansionNote(styled)!, /left out, unknown to the model: cinematic, 4k/);
+  const nothing = expandPrompt('a zeppelin floats', context);
+  assert.equal(nothing.expanded, false);
+  assert.match(expansionNote(nothing)!, /kept as written: unknown word: "zeppelin"/);
+  assert.equal(expansionNote(expandPrompt('a red ball', { ...context, enabled: false })), undefined);
 });
 
 test("the expansion keeps the user's words where the captioner has several", () => {
