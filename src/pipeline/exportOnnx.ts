@@ -2,10 +2,11 @@
 // in) for one clip shape, plus the tokenizer and a manifest, so any ONNX Runtime — onnxruntime-web
 // in a browser tab included — can generate without Kinema's Node code. With `site`, the folder
 // also gets the browser demo page and ORT-web's wasm runtime: a static site that generates video
-// entirely client-side.
+// entirely client-side. expand.js is src/pipeline/promptExpansion.ts bundled for the browser, so
+// the page rewrites prompts into the model's caption style exactly as `generate` and the API do.
 //
 //   DIR/                       (site)            DIR/ (graphs only)
-//     index.html, kinema-web.js                    manifest.json
+//     index.html, kinema-web.js, expand.js         manifest.json
 //     ort/  ort.wasm.min.mjs, ort-wasm-*.{mjs,wasm} denoiser.onnx
 //     model/ manifest.json, denoiser.onnx,          decoder.onnx
 //            decoder.onnx, tokenizer.json           tokenizer.json
@@ -13,11 +14,12 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { ensureJax } from '../engine/jax.ts';
 import type { ModelBundle } from '../models/bundle.ts';
 import { VideoPipeline } from './generate.ts';
 import { autoencoderGraph, denoiserGraph } from './sessions.ts';
-import { checkSize } from './settings.ts';
+import { checkSize, DEFAULT_SETTINGS } from './settings.ts';
 
 export const ONNX_EXPORT_FORMAT = 'kinema-onnx-1';
 
@@ -28,6 +30,8 @@ export interface OnnxManifest {
   width: number;
   height: number;
   frames: number;
+  /** Frames per second the clip is meant to play at (prompt expansion reads speeds with it). */
+  fps: number;
   /** [frames, height, width, channels] of one sample's latents. */
   latentShape: [number, number, number, number];
   /** Caption token ids per prompt (padded with 0). */
@@ -76,6 +80,7 @@ export async function exportOnnx(model: ModelBundle, options: OnnxExportOptions)
     width,
     height,
     frames,
+    fps: DEFAULT_SETTINGS.fps,
     latentShape,
     captionLength: model.tokenizer.maxLength,
     latentScale: model.latentScale,
@@ -86,6 +91,15 @@ export async function exportOnnx(model: ModelBundle, options: OnnxExportOptions)
 
   if (options.site) {
     for (const file of WEB_DEMO_FILES) await copyFile(join(WEB_DEMO_DIR, file), join(options.outDir, file));
+    await build({
+      entryPoints: [join(here, 'promptExpansion.ts')],
+      outfile: join(options.outDir, 'expand.js'),
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      minify: true,
+      logLevel: 'silent',
+    });
     const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
     await mkdir(join(options.outDir, 'ort'), { recursive: true });
     for (const file of ORT_WEB_FILES) await copyFile(join(ortDist, file), join(options.outDir, 'ort', file));

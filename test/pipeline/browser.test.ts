@@ -9,6 +9,7 @@ import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exportOnnx } from '../../src/pipeline/exportOnnx.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
+import { expandPrompt } from '../../src/pipeline/promptExpansion.ts';
 import { launchChromium } from '../_chromium.ts';
 import { settings } from './_clips.ts';
 import { tinyModel } from './_tinyModel.ts';
@@ -52,10 +53,12 @@ interface BrowserClip {
   frames: number;
   width: number;
   height: number;
+  modelPrompt: string;
+  expansion: { expanded: boolean; reason?: string; ignoredWords: string[] };
   unknownWords: string[];
 }
 
-test('the exported site generates frames of the right size in Chromium, matching Node', async () => {
+test('the exported site expands the prompt and generates frames of the right size in Chromium, matching Node', async () => {
   const model = await tinyModel();
   const manifest = await exportOnnx(model, { width: 16, height: 16, frames: 5, outDir: dir, site: true });
   assert.deepEqual(manifest.latentShape, [3, 4, 4, 4]);
@@ -67,26 +70,62 @@ test('the exported site generates frames of the right size in Chromium, matching
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => 'kinema' in window, undefined, { timeout: 60_000 });
     assert.deepEqual(errors, []);
-    const request = { ...settings, prompt: 'a red zeppelin moves to the right' };
-    const clip = (await page.evaluate(async (options) => {
-      // biome-ignore lint/suspicious/noExplicitAny: the page's global, set by index.html.
-      const kinema = (window as any).kinema;
-      const out = await kinema.generate(options);
-      return { ...out, pixels: Array.from(out.pixels as Uint8Array) };
-    }, request)) as BrowserClip;
+    const generateInPage = async (options: object) =>
+      (await page.evaluate(async (options) => {
+        // biome-ignore lint/suspicious/noExplicitAny: the page's global, set by index.html.
+        const kinema = (window as any).kinema;
+        const out = await kinema.generate(options);
+        return { ...out, pixels: Array.from(out.pixels as Uint8Array) };
+      }, options)) as BrowserClip;
+
+    // The page rewrites the prompt as `generate` and the API do: the same caption for the same seed.
+    const clip = await generateInPage(settings);
+    const expansion = expandPrompt(settings.prompt, {
+      width: 16,
+      height: 16,
+      frames: 5,
+      fps: 8,
+      seed: settings.seed,
+    });
+    assert.ok(expansion.expanded && expansion.prompt !== settings.prompt);
+    assert.equal(clip.modelPrompt, expansion.prompt);
+    assert.deepEqual(clip.expansion, { expanded: true, ignoredWords: [] });
     assert.equal(clip.frames, 5);
     assert.equal(clip.width, 16);
     assert.equal(clip.height, 16);
     assert.equal(clip.pixels.length, 5 * 16 * 16 * 3);
-    assert.deepEqual(clip.unknownWords, ['zeppelin']);
-    // Same seed and settings as the Node pipeline: the same frames up to float rounding.
+    // Same seed, settings and caption as the Node pipeline: the same frames up to float rounding.
     const pipeline = VideoPipeline.fromModel(model);
-    const node = await pipeline.generate({ ...request, frames: 5 });
+    const node = await pipeline.generate({ ...settings, prompt: expansion.prompt, frames: 5 });
     await pipeline.dispose();
     let worst = 0;
     for (let i = 0; i < node.pixels.length; i++)
       worst = Math.max(worst, Math.abs(node.pixels[i]! - clip.pixels[i]!));
     assert.ok(worst <= 2, `browser and Node frames differ by up to ${worst}`);
+
+    // Expansion off: the model reads the prompt as written, unknown words named.
+    const asWritten = await generateInPage({
+      ...settings,
+      prompt: 'a red zeppelin moves to the right',
+      expandPrompt: false,
+    });
+    assert.equal(asWritten.modelPrompt, 'a red zeppelin moves to the right');
+    assert.equal(asWritten.expansion.expanded, false);
+    assert.deepEqual(asWritten.unknownWords, ['zeppelin']);
+
+    // The form: what the model read is shown under the clip.
+    await page.fill('#prompt', settings.prompt);
+    await page.fill('#seed', String(settings.seed));
+    await page.click('#go');
+    await page.waitForFunction(
+      () => document.getElementById('status')?.textContent?.startsWith('done'),
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    assert.equal(await page.textContent('#model-prompt p'), expansion.prompt);
+    assert.deepEqual(errors, []);
   } finally {
     await browser.close();
   }

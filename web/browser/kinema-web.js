@@ -2,7 +2,10 @@
 // graphs `kinema export-onnx --web` writes. It mirrors the Node pipeline step for step
 // (src/models/text.ts tokenizer, src/nn/init.ts Rng for the noise, src/diffusion/samplers.ts
 // Euler/Heun with classifier-free guidance, src/pipeline/generate.ts decoding), so the same seed
-// and settings give the same frames up to float rounding between the two runtimes.
+// and settings give the same frames up to float rounding between the two runtimes. Prompts are
+// expanded into the model's caption style first, as `kinema generate` and the API do (expand.js is
+// src/pipeline/promptExpansion.ts, bundled by `export-onnx --web`).
+import { expandPrompt } from './expand.js';
 import * as ort from './ort/ort.wasm.min.mjs';
 
 ort.env.wasm.wasmPaths = new URL('./ort/', import.meta.url).href;
@@ -96,8 +99,10 @@ export async function loadModel(base) {
 }
 
 /**
- * Generates one clip. options: prompt, negativePrompt, seed, steps, guidanceScale, sampler
- * ('euler' | 'heun'), onProgress(percent). Returns RGB uint8 pixels (frames, height, width, 3).
+ * Generates one clip. options: prompt, expandPrompt (default true), negativePrompt, seed, steps,
+ * guidanceScale, sampler ('euler' | 'heun'), onProgress(percent). Returns RGB uint8 pixels
+ * (frames, height, width, 3), the prompt the model read (`modelPrompt`) and how it was expanded
+ * (`expansion`: expanded, reason when kept as written, ignoredWords).
  */
 export async function generate(model, options) {
   const { manifest, tokenizer, denoiser, decoder } = model;
@@ -105,7 +110,15 @@ export async function generate(model, options) {
   const shape = [1, ...manifest.latentShape];
   const count = manifest.latentShape.reduce((a, b) => a * b, 1);
   const length = manifest.captionLength;
-  const caption = tokenize(tokenizer, options.prompt, length);
+  const expansion = expandPrompt(options.prompt, {
+    width: manifest.width,
+    height: manifest.height,
+    frames: manifest.frames,
+    fps: manifest.fps ?? 8, // graphs exported before the manifest carried fps were 8 fps
+    seed,
+    enabled: options.expandPrompt !== false,
+  });
+  const caption = tokenize(tokenizer, expansion.prompt, length);
   const negative = options.negativePrompt ? tokenize(tokenizer, options.negativePrompt, length) : undefined;
   const zeros = new Float32Array(count);
   const noFrames = new Float32Array(manifest.latentShape[0]);
@@ -168,6 +181,12 @@ export async function generate(model, options) {
     frames: manifest.frames,
     width: manifest.width,
     height: manifest.height,
+    modelPrompt: expansion.prompt,
+    expansion: {
+      expanded: expansion.expanded,
+      ...(expansion.reason ? { reason: expansion.reason } : {}),
+      ignoredWords: expansion.ignoredWords ?? [],
+    },
     unknownWords: caption.unknown,
   };
 }
