@@ -123,6 +123,11 @@ export function registerTrainCommands(program: Command): void {
       Number.parseFloat,
     )
     .option(
+      '--class-swap-input <share>',
+      'DiT: share of captioned samples at t ≥ 0.5 whose noisy input shows the clip with another class, the target staying the clip, so the word decides the shape (default 0: off)',
+      Number.parseFloat,
+    )
+    .option(
       '--freeze-text',
       'DiT: keep the caption encoder as the run starts (train the DiT alone on what the words already mean)',
       false,
@@ -158,6 +163,7 @@ export function registerTrainCommands(program: Command): void {
         tokenProbe: opts.tokenProbe,
         tokenProbeCells: opts.tokenProbeCells,
         classContrast: opts.classContrast,
+        classSwapInput: opts.classSwapInput,
         warmupSteps: opts.warmup,
         emaDecay: opts.ema,
         seed: opts.seed,

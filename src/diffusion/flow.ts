@@ -252,6 +252,42 @@ export function sampleNoise(rng: Rng, count: number): Float32Array {
   return noise;
 }
 
+/**
+ * Class-swapped noisy inputs (`train --class-swap-input`): for each chosen sample, rewrite its
+ * noise so that the noisy input shows the sample's negative (the same clip with another class,
+ * src/train/classNegatives.ts) while the target stays the sample itself:
+ *
+ *   noise' = noise + (1 − t)/t · (negative − x0)
+ *   x_t    = (1 − t) · x0 + t · noise' = (1 − t) · negative + t · noise
+ *   x_t − t · (noise' − x0) = x0      (the loss's own target velocity, noise' − x0, leads to x0)
+ *
+ * Why. At mid noise the input shows the object's shape, so the plain loss never needs the class
+ * word there, and when sampling the input at mid noise is the model's own blob, which it then
+ * sharpens into whatever shape the blob suggests. Showing another class's shape in the input and
+ * asking for the caption's makes the word decide the shape. Only samples with t ≥ `minTimestep`
+ * are chosen (`SWAP_MIN_TIMESTEP`): (1 − t)/t grows without bound as t → 0. In place on `noise`.
+ * noise, latents, negatives: (batch, F, H, W, C); timesteps, chosen: (batch,).
+ */
+/** Below this t a swapped input would need a noise far from Gaussian ((1 − t)/t > 1). */
+export const SWAP_MIN_TIMESTEP = 0.5;
+
+export function swapNoisyInputs(
+  noise: Float32Array,
+  latents: ArrayLike<number>,
+  negatives: ArrayLike<number>,
+  timesteps: ArrayLike<number>,
+  chosen: readonly boolean[],
+): void {
+  const perSample = noise.length / timesteps.length;
+  chosen.forEach((swap, b) => {
+    if (!swap) return;
+    const t = timesteps[b]!;
+    const factor = (1 - t) / t;
+    for (let i = b * perSample; i < (b + 1) * perSample; i++)
+      noise[i]! += factor * (negatives[i]! - latents[i]!);
+  });
+}
+
 /** Per-sample caption keep flags: 0 with probability `dropProbability` (caption dropout for CFG). */
 export function sampleCaptionKeep(rng: Rng, batch: number, dropProbability: number): Float32Array {
   const keep = new Float32Array(batch);

@@ -83,6 +83,12 @@ export const trainConfigSchema = z.object({
    */
   classContrast: z.number().min(0).max(0.5).default(0),
   /**
+   * DiT: share of captioned samples at t ≥ 0.5 whose noisy input shows the clip with another
+   * class while the target stays the clip (`swapNoisyInputs` in src/diffusion/flow.ts): the class
+   * word, not the input, must then decide the shape. 0: off.
+   */
+  classSwapInput: z.number().min(0).max(1).default(0),
+  /**
    * DiT: keep the caption encoder (`text.` weights) as the run starts. Auxiliary losses on the DiT
    * otherwise reach the jointly trained encoder through cross-attention and can move what it says
    * about words they do not score (the token-probe run lost background colours on short prompts).
@@ -173,6 +179,11 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (config.classContrast > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
     throw new TrainConfigError(
       '--class-contrast needs the dit stage on world clips (a shard clip cannot be rendered again with another class)',
+    );
+  }
+  if (config.classSwapInput > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
+    throw new TrainConfigError(
+      '--class-swap-input needs the dit stage on world clips (a shard clip cannot be rendered again with another class)',
     );
   }
   if (config.tokenProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {

@@ -14,10 +14,12 @@ import {
   type FlowNegatives,
   type HiddenLoss,
   objectLossWeights,
+  SWAP_MIN_TIMESTEP,
   sampleCaptionKeep,
   sampleConditionMask,
   sampleNoise,
   sampleTimesteps,
+  swapNoisyInputs,
 } from '../diffusion/flow.ts';
 import { ArraySpec, exportInference } from '../engine/export.ts';
 import { ensureJax } from '../engine/jax.ts';
@@ -224,7 +226,7 @@ function clipMaker(config: TrainConfig, preset: ModelPreset): (step: number, sha
     return (step, shape) =>
       worldBatch({ ...source, ...shape }, step, shape.batch, {
         masks: config.tokenProbe > 0,
-        negatives: config.classContrast > 0,
+        negatives: config.classContrast > 0 || config.classSwapInput > 0,
       });
   const reader = new ShardReader(config.data.shards!);
   if (reader.length === 0) throw new TrainingError(`${config.data.shards} holds no clips`);
@@ -396,6 +398,15 @@ async function ditStage(
   const probe = config.captionProbe; // weight of the caption-probe loss (0: none)
   const tokenProbe = config.tokenProbe; // weight of the token-probe loss (0: none)
   const contrast = config.classContrast; // λ of the class negatives (0: none)
+  // Which samples get a class-swapped noisy input: its own seeded draw, so runs without the
+  // option replay exactly as before.
+  const swapSamples = (step: number, timesteps: ArrayLike<number>, present: boolean[]) =>
+    config.classSwapInput > 0
+      ? present.map((has, b) => {
+          const u = Rng.derive(config.seed, `swap input:${step}:${b}`).uniform();
+          return has && timesteps[b]! >= SWAP_MIN_TIMESTEP && u < config.classSwapInput;
+        })
+      : undefined;
   const cells = config.tokenProbeCells; // the token probe's parts per token side
   const tokenSide = tokenGridOf(aeCfg, preset.dit, base).tokenPixels;
   if (tokenSide.some((pixels) => pixels % cells !== 0))
@@ -486,19 +497,26 @@ async function ditStage(
         captions: clips.captions,
       });
       // Negatives through the same encoder and scale; none where the caption was dropped (the
-      // unconditional prediction cannot know the class, so it must not be pushed off one).
-      const negatives = clips.negatives && {
-        negativeLatents: {
-          data: (await (await encoderFor(shape)).run(clips.negatives.pixels)).map((v) => v * latentScale),
-          shape: latentShapeOf(aeCfg, shape),
-        },
-        negativePresent: {
-          data: Float32Array.from(clips.negatives.present, (has, b) =>
-            has && batch.captionKeep!.data[b] ? 1 : 0,
-          ),
-          shape: [shape.batch],
-        },
-      };
+      // unconditional prediction cannot know the class, so it must not be pushed off one, nor
+      // be asked to draw one that its input does not show).
+      const negativeLatents =
+        clips.negatives &&
+        (await (await encoderFor(shape)).run(clips.negatives.pixels)).map((v) => v * latentScale);
+      const present = clips.negatives?.present.map((has, b) => has && batch.captionKeep!.data[b] === 1);
+      // ditBatch drew noise and timesteps as float32 and scaled `latents` in place
+      const [noise, timesteps] = [batch.noise!.data as Float32Array, batch.timestep!.data as Float32Array];
+      const swapped = negativeLatents && present && swapSamples(step, timesteps, present);
+      if (swapped) swapNoisyInputs(noise, latents, negativeLatents, timesteps, swapped);
+      const negatives = contrast &&
+        negativeLatents &&
+        present && {
+          negativeLatents: { data: negativeLatents, shape: latentShapeOf(aeCfg, shape) },
+          // a swapped sample's noise no longer leads to its negative: no repulsion there
+          negativePresent: {
+            data: Float32Array.from(present, (has, b) => (has && !swapped?.[b] ? 1 : 0)),
+            shape: [shape.batch],
+          },
+        };
       return {
         ...batch,
         ...negatives,

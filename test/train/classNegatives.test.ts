@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { SWAP_MIN_TIMESTEP, swapNoisyInputs } from '../../src/diffusion/flow.ts';
+import { Rng } from '../../src/nn/init.ts';
 import { classNegativeScene } from '../../src/train/classNegatives.ts';
 import { worldBatch } from '../../src/train/clips.ts';
 import { parseTrainConfig, TrainConfigError, type TrainConfigInput } from '../../src/train/config.ts';
@@ -74,9 +76,54 @@ test('train --class-contrast: the step loss is lowered by the repulsion', async 
   }
 });
 
+test('a class-swapped input shows the negative under the same noise, and the target still leads to the clip', () => {
+  const perSample = 12;
+  const rng = new Rng(9);
+  const draw = () => Float32Array.from({ length: 3 * perSample }, () => rng.normal());
+  const [latents, negatives, noise] = [draw(), draw(), draw()];
+  const timesteps = Float32Array.from([0.6, 0.9, 0.7]);
+  const rewritten = noise.slice();
+  swapNoisyInputs(rewritten, latents, negatives, timesteps, [true, true, false]);
+  for (let b = 0; b < 3; b++) {
+    const t = timesteps[b]!;
+    for (let i = b * perSample; i < (b + 1) * perSample; i++) {
+      const input = (1 - t) * latents[i]! + t * rewritten[i]!; // what ditLoss feeds the DiT
+      const shows = b < 2 ? negatives[i]! : latents[i]!;
+      assert.ok(
+        Math.abs(input - ((1 - t) * shows + t * noise[i]!)) < 1e-5,
+        `sample ${b}: the input shows ${b < 2 ? 'the negative' : 'the clip'}`,
+      );
+      const x0 = input - t * (rewritten[i]! - latents[i]!); // the x0 the loss's target velocity leads to
+      assert.ok(Math.abs(x0 - latents[i]!) < 1e-5, `sample ${b}: the target is the clip`);
+    }
+  }
+  assert.ok(SWAP_MIN_TIMESTEP >= 0.5, 'the rewrite stays within one noise of Gaussian');
+});
+
+test('train --class-swap-input: the same batch, another input, with and without the contrast', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-class-swap-'));
+  try {
+    await trainTinyAutoencoder(dir);
+    const firstLoss = async (input: Partial<TrainConfigInput> & { out: string }) => {
+      const { losses } = await trainTinyDit(dir, input, 1);
+      assert.ok(losses.every(Number.isFinite));
+      return losses[0]!;
+    };
+    const plain = await firstLoss({ out: join(dir, 'plain') });
+    const swapped = await firstLoss({ out: join(dir, 'swap'), classSwapInput: 1 });
+    const both = await firstLoss({ out: join(dir, 'both'), classSwapInput: 1, classContrast: 0.3 });
+    assert.notEqual(swapped, plain, 'the swapped inputs reach the training step');
+    // this batch's four timesteps are all ≥ 0.5, so every sample is swapped and none is repelled
+    assert.equal(both, swapped, 'no repulsion from a negative the input already shows');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('the options that render world clips again refuse shard runs with a clear error', () => {
   for (const [option, flag] of [
     ['classContrast', '--class-contrast'],
+    ['classSwapInput', '--class-swap-input'],
     ['tokenProbe', '--token-probe'],
   ] as const) {
     assert.throws(
