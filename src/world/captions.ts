@@ -24,6 +24,7 @@ import {
   STYLE_WORDS,
   thirdPerson,
   timingPhrases,
+  verbForms,
 } from './lexicon.ts';
 import { DEFAULT_DIRECTION, effectiveDirection, isClockwise, sceneTracks, type Track } from './motion.ts';
 import { makeRng, type Rng } from './random.ts';
@@ -341,7 +342,9 @@ export function captionScene(spec: SceneSpec, seed: number, options: CaptionOpti
 
 /**
  * `rng`, except that a pick among phrases takes the longest one `text` contains, whole words,
- * when there is one. It draws the same numbers as `rng`, so every other choice is unchanged.
+ * when there is one. Verbs are picked in their base form and conjugated later, so a phrase also
+ * counts as contained in its first word's present forms ("moves", "moving" for "move"). It draws the same
+ * numbers as `rng`, so every other choice is unchanged.
  */
 function preferring(rng: Rng, text: string): Rng {
   const words = ` ${
@@ -350,13 +353,20 @@ function preferring(rng: Rng, text: string): Rng {
       .match(/[a-z]+/g)
       ?.join(' ') ?? ''
   } `;
+  const said = (phrase: string) => {
+    const [first, ...rest] = phrase.toLowerCase().split(' ');
+    // not the past form: "left" (leave) would match a direction
+    return verbForms(first!)
+      .slice(0, 3)
+      .some((form) => words.includes(` ${[form, ...rest].join(' ')} `));
+  };
   return {
     ...rng,
     pick: <T>(items: readonly T[]): T => {
       const drawn = rng.pick(items);
       let used: T | undefined;
       for (const item of items) {
-        if (typeof item !== 'string' || !words.includes(` ${item.toLowerCase()} `)) continue;
+        if (typeof item !== 'string' || !said(item)) continue;
         if (used === undefined || item.length > (used as string).length) used = item;
       }
       return used ?? drawn;

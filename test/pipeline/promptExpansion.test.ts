@@ -44,7 +44,13 @@ test("the expansion keeps the user's words where the captioner has several", () 
     assert.match(prompt, /\bred ball\b/, prompt);
     assert.match(prompt, /\bblue background\b/, prompt);
     assert.match(prompt, /\bto the right\b/, prompt);
+    assert.match(prompt, /\bred ball moves\b/, `the verb as the user wrote it: ${prompt}`);
   }
+  const drifting = expandPrompt('a green ring drifting to the left', context).prompt;
+  assert.match(drifting, /\bgreen ring drifts\b/, drifting);
+  const plural = expandPrompt('two red balls slide to the left', context).prompt;
+  assert.match(plural, /\bred ball slides\b/, plural);
+  assert.doesNotMatch(plural, /\b(orb|sphere)\b/, plural);
 });
 
 test('the expansion names a start place only where the prompt gave one', () => {
