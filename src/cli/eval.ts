@@ -13,6 +13,7 @@ import {
   DEFAULT_CAPTION_UNDERSTANDING,
 } from '../eval/captionUnderstanding.ts';
 import { classEstimateGrid, DEFAULT_CLASS_ESTIMATES } from '../eval/classEstimates.ts';
+import { classFollowing, DEFAULT_CLASS_FOLLOWING } from '../eval/classFollowing.ts';
 import { scoreClip } from '../eval/oracle.ts';
 import { roundTripCeiling } from '../eval/reconstruction.ts';
 import { captionSensitivity, DEFAULT_SENSITIVITY } from '../eval/sensitivity.ts';
@@ -280,6 +281,46 @@ export function registerEvalCommands(program: Command): void {
         );
       } finally {
         await pipeline.dispose();
+      }
+    });
+  evalCmd
+    .command('class-edit')
+    .description(
+      "Does the caption's class win over the shape in the input? Held-out clips edited (noised to each strength, denoised) under the caption with another class: the result's class scored against that class (the word won) and the clip's own (the input won).",
+    )
+    .option('--weights <files...>', 'model weights; several are measured on the same clips', [
+      DEFAULT_WEIGHTS,
+    ])
+    .option('--count <n>', 'number of held-out level-0 clips', String(DEFAULT_CLASS_FOLLOWING.count))
+    .option(
+      '--strengths <list>',
+      'edit strengths (the noise level the clip is taken to), comma-separated',
+      DEFAULT_CLASS_FOLLOWING.strengths.join(','),
+    )
+    .option('--json', 'print each model as one JSON line')
+    .action(async (opts) => {
+      const count = Number(opts.count);
+      if (!(Number.isInteger(count) && count >= 1))
+        throw new EvalInputError('--count must be a positive integer');
+      const strengths = String(opts.strengths).split(',').map(Number);
+      if (!strengths.every((s) => s >= 0 && s <= 1))
+        throw new EvalInputError(`--strengths must be in [0, 1], got ${opts.strengths}`);
+      for (const weights of opts.weights as string[]) {
+        const pipeline = await VideoPipeline.load(weights);
+        try {
+          const report = await classFollowing(pipeline, { ...DEFAULT_CLASS_FOLLOWING, count, strengths });
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ id: pipeline.model.id, weights, ...report })}\n`);
+            continue;
+          }
+          process.stdout.write(`${pipeline.model.id}: class after editing ${report.prompts} clips\n`);
+          for (const [strength, r] of Object.entries(report.byStrength))
+            process.stdout.write(
+              `  strength ${strength}: another class's caption: follows the word ${r.followsWord.toFixed(3)}, keeps the input ${r.keepsInput.toFixed(3)}; own caption ${r.trueCaption.toFixed(3)}\n`,
+            );
+        } finally {
+          await pipeline.dispose();
+        }
       }
     });
   evalCmd
