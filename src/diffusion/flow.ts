@@ -252,6 +252,9 @@ export function sampleNoise(rng: Rng, count: number): Float32Array {
   return noise;
 }
 
+/** Below this t a swapped input would need a noise far from Gaussian ((1 − t)/t > 1). */
+export const SWAP_MIN_TIMESTEP = 0.5;
+
 /**
  * Class-swapped noisy inputs (`train --class-swap-input`): for each chosen sample, rewrite its
  * noise so that the noisy input shows the sample's negative (the same clip with another class,
@@ -264,13 +267,10 @@ export function sampleNoise(rng: Rng, count: number): Float32Array {
  * Why. At mid noise the input shows the object's shape, so the plain loss never needs the class
  * word there, and when sampling the input at mid noise is the model's own blob, which it then
  * sharpens into whatever shape the blob suggests. Showing another class's shape in the input and
- * asking for the caption's makes the word decide the shape. Only samples with t ≥ `minTimestep`
- * are chosen (`SWAP_MIN_TIMESTEP`): (1 − t)/t grows without bound as t → 0. In place on `noise`.
+ * asking for the caption's makes the word decide the shape. Callers choose only samples with
+ * t ≥ `SWAP_MIN_TIMESTEP`: (1 − t)/t grows without bound as t → 0. In place on `noise`.
  * noise, latents, negatives: (batch, F, H, W, C); timesteps, chosen: (batch,).
  */
-/** Below this t a swapped input would need a noise far from Gaussian ((1 − t)/t > 1). */
-export const SWAP_MIN_TIMESTEP = 0.5;
-
 export function swapNoisyInputs(
   noise: Float32Array,
   latents: ArrayLike<number>,
