@@ -27,7 +27,7 @@ test('class edits: an untouched clip keeps its class; at low strength the input 
     );
     const light = report.byStrength['0.3']!;
     assert.ok(light.keepsInput > light.followsWord, JSON.stringify(light));
-    assert.ok(light.trueCaption >= 0.5, JSON.stringify(light));
+    assert.ok(light.trueCaption > light.followsWord, JSON.stringify(light));
   } finally {
     await pipeline.dispose();
   }
