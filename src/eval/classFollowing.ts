@@ -57,10 +57,23 @@ export async function classFollowing(
 ): Promise<ClassFollowingReport> {
   const { width, height, frames } = options;
   const { fps } = DEFAULT_SETTINGS;
-  const prompts = evalPrompts({ ...options, fps, level: 0, captionStyle: 'detailed' }).flatMap(
+  // The clips and both captions once; each strength edits the same ones.
+  const clips = evalPrompts({ ...options, fps, level: 0, captionStyle: 'detailed' }).flatMap(
     ({ seed, spec }) => {
       const swapped = changedScene(spec, 'class');
-      return swapped ? [{ seed, spec, swapped }] : [];
+      if (!swapped) return [];
+      const video = {
+        pixels: renderClip(spec, seed, { captions: false }).pixels,
+        frames,
+        width,
+        height,
+        fps,
+      };
+      const captions = {
+        own: captionScene(spec, seed).detailed,
+        other: captionScene(swapped, seed).detailed,
+      };
+      return [{ seed, spec, swapped, video, captions }];
     },
   );
   const byStrength: Record<string, ClassFollowing> = {};
@@ -70,22 +83,26 @@ export async function classFollowing(
       keepsInput: [],
       trueCaption: [],
     };
-    for (const { seed, spec, swapped } of prompts) {
-      const video = {
-        pixels: renderClip(spec, seed, { captions: false }).pixels,
-        frames,
-        width,
-        height,
-        fps,
-      };
-      const edit = (prompt: string) =>
-        editVideo(pipeline, { ...DEFAULT_SETTINGS, width, height, fps, seed, prompt, video, strength });
+    for (const { seed, spec, swapped, video, captions } of clips) {
+      const edit = async (prompt: string) =>
+        (
+          await editVideo(pipeline, {
+            ...DEFAULT_SETTINGS,
+            width,
+            height,
+            fps,
+            seed,
+            prompt,
+            video,
+            strength,
+          })
+        ).pixels;
       const classOf = (scene: typeof spec, pixels: Uint8Array) =>
         scoreClip(scene, pixels, { seed }).scores.class ?? 0;
-      const toOther = (await edit(captionScene(swapped, seed).detailed)).pixels;
+      const toOther = await edit(captions.other);
       scores.followsWord.push(classOf(swapped, toOther));
       scores.keepsInput.push(classOf(spec, toOther));
-      scores.trueCaption.push(classOf(spec, (await edit(captionScene(spec, seed).detailed)).pixels));
+      scores.trueCaption.push(classOf(spec, await edit(captions.own)));
     }
     byStrength[String(strength)] = {
       followsWord: mean(scores.followsWord),
@@ -93,5 +110,5 @@ export async function classFollowing(
       trueCaption: mean(scores.trueCaption),
     };
   }
-  return { prompts: prompts.length, byStrength };
+  return { prompts: clips.length, byStrength };
 }
