@@ -22,7 +22,7 @@ import {
   provenanceFor,
 } from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, type Provenance, writeOutput } from '../pipeline/output.ts';
-import { type ExpandedPrompt, expandPrompt, expansionNote } from '../pipeline/promptExpansion.ts';
+import { type ExpandedPrompt, expansionNote } from '../pipeline/promptExpansion.ts';
 import { type GenerationRecord, loadRecord, makeRecord, recordPath, saveRecord } from '../pipeline/record.ts';
 import { remixVideo } from '../pipeline/remix.ts';
 import { DEFAULT_SETTINGS, framesForSeconds, type GenerationSettings } from '../pipeline/settings.ts';
@@ -142,7 +142,7 @@ class Run {
       const request = { keyId: null, action: this.kind, prompt: text };
       assertPromptAllowed(text, {}, { log: this.auditLog, request });
     }
-    this.expansion = expandPrompt(prompt, {
+    this.expansion = this.pipeline.expandPrompt(prompt, {
       ...size,
       frames,
       fps: opts.fps,

@@ -9,7 +9,7 @@ import {
   provenanceFor,
 } from '../pipeline/operator.ts';
 import { OUTPUT_FORMATS, type OutputFormat, writeOutput } from '../pipeline/output.ts';
-import { expandPrompt, expansionNote } from '../pipeline/promptExpansion.ts';
+import { expansionNote } from '../pipeline/promptExpansion.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import { createProgressBar } from './progress.ts';
@@ -85,7 +85,7 @@ export function registerGenerateCommands(program: Command): void {
         notes.push(`size rounded to ${shape.width}x${shape.height}`);
       if (shape.frames !== frames) notes.push(`frames rounded to ${shape.frames}`);
       // The model reads detailed captions best: the prompt is rewritten as one (and shown).
-      const expansion = expandPrompt(prompt, {
+      const expansion = pipeline.expandPrompt(prompt, {
         ...shape,
         fps: opts.fps,
         seed: opts.seed,

@@ -9,7 +9,6 @@ import type { SamplerMethod } from '../diffusion/samplers.ts';
 import { Rng } from '../nn/init.ts';
 import type { GenerateRequest, VideoPipeline } from '../pipeline/generate.ts';
 import { imageToVideo } from '../pipeline/imageToVideo.ts';
-import { expandPrompt } from '../pipeline/promptExpansion.ts';
 import { curriculumScene } from '../train/curriculum.ts';
 import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
@@ -91,7 +90,7 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
   const reports: ClipReport[] = [];
   const prompts = evalPrompts(opts);
   for (const [i, { seed, prompt: written, spec, checks }] of prompts.entries()) {
-    const prompt = opts.expand ? expandPrompt(written, { ...settings, seed }).prompt : written;
+    const prompt = opts.expand ? pipeline.expandPrompt(written, { ...settings, seed }).prompt : written;
     const video = opts.trueFirstFrame
       ? await imageToVideo(pipeline, { ...settings, prompt, seed, image: firstFrame(spec, seed) })
       : await pipeline.generate({ ...settings, prompt, seed });

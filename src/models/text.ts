@@ -144,6 +144,11 @@ export function tokenize(tokenizer: Tokenizer, text: string): Tokenized {
   return { ids: ids.slice(0, tokenizer.maxLength), unknown, truncated };
 }
 
+/** Whether `tokenizer` knows every word of a phrase (what prompt expansion words scenes with). */
+export function readsEveryWord(tokenizer: Tokenizer): (phrase: string) => boolean {
+  return (phrase) => tokenize(tokenizer, phrase).unknown.length === 0;
+}
+
 /** A batch of captions as model inputs, padded to the longest (at least 1 token). */
 export interface CaptionBatch {
   /** (batch, length) token ids, row-major. */

@@ -8,7 +8,6 @@ import type { AuditLog } from '../safety/audit.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
 import type { VideoPipeline } from './generate.ts';
 import { type Provenance, writeOutput } from './output.ts';
-import { expandPrompt } from './promptExpansion.ts';
 import { makeRecord, recordPath, saveRecord } from './record.ts';
 import { checkSettings, framesForSeconds, type GenerationSettings } from './settings.ts';
 
@@ -122,7 +121,7 @@ export async function runBatch(
       item.frames ?? (item.seconds !== undefined ? framesForSeconds(item.seconds, base.fps) : base.frames);
     const settings = { ...base, frames, prompt: item.prompt };
     checkSettings(pipeline.model, settings);
-    const expansion = expandPrompt(item.prompt, { ...settings, enabled: options.expand });
+    const expansion = pipeline.expandPrompt(item.prompt, { ...settings, enabled: options.expand });
     options.onItem?.(index, item, expansion.prompt);
     const video = await pipeline.generate({
       ...settings,

@@ -9,8 +9,9 @@ import { frameMaskToValues, type SamplerMethod, sample } from '../diffusion/samp
 import { ensureJax } from '../engine/jax.ts';
 import { latentFrameCount, pixelFrameCount } from '../models/autoencoder.ts';
 import { DEFAULT_WEIGHTS, loadModel, type ModelBundle } from '../models/bundle.ts';
-import { tokenizeBatch } from '../models/text.ts';
+import { readsEveryWord, tokenizeBatch } from '../models/text.ts';
 import { Rng } from '../nn/init.ts';
+import { type ExpandedPrompt, type ExpansionContext, expandPrompt } from './promptExpansion.ts';
 import { AutoencoderSession, DenoiserSession, type LatentShape } from './sessions.ts';
 import { checkSettings, DEFAULT_SETTINGS } from './settings.ts';
 
@@ -96,6 +97,11 @@ export class VideoPipeline {
 
   static fromModel(model: ModelBundle): VideoPipeline {
     return new VideoPipeline(model);
+  }
+
+  /** `prompt` rewritten as a detailed caption in the words this model has read (promptExpansion.ts). */
+  expandPrompt(prompt: string, context: Omit<ExpansionContext, 'reads'>): ExpandedPrompt {
+    return expandPrompt(prompt, { ...context, reads: readsEveryWord(this.model.tokenizer) });
   }
 
   latentShape(width: number, height: number, frames: number): LatentShape {

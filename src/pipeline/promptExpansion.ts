@@ -9,7 +9,8 @@
 //   in the frame, which puts "a ball moves to the right" at the left edge, and "starting on the
 //   left" with a rightward move is rare in the world, so the model kept the ball still there;
 // - the captioner words each scene many ways ("a red ball" may come back as "a crimson orb");
-//   where it has a choice of phrases it takes the user's.
+//   where it has a choice of phrases it takes the user's, among those the model can read (the
+//   world knows "grassy field"; a model trained on plain backgrounds knows only "grass").
 import { captionScene } from '../world/captions.ts';
 import { type ParsedPrompt, readPrompt, UnknownWordsError } from '../world/prompt.ts';
 
@@ -34,6 +35,11 @@ export interface ExpansionContext {
   seed: number;
   /** false = keep the prompt as written. */
   enabled?: boolean;
+  /**
+   * Whether the model's tokenizer knows every word of a phrase (`readsEveryWord` in
+   * src/models/text.ts): the expansion then words the scene in the model's vocabulary.
+   */
+  reads?: (phrase: string) => boolean;
 }
 
 const EXPANSION_OFF = 'prompt expansion is off';
@@ -66,7 +72,11 @@ export function expandPrompt(prompt: string, context: ExpansionContext): Expande
     const reason = err instanceof Error ? err.message : String(err);
     return { original: prompt, prompt, expanded: false, reason };
   }
-  const caption = captionScene(parsed.spec, context.seed, { startPlaces: parsed.placed, wordsOf: prompt });
+  const caption = captionScene(parsed.spec, context.seed, {
+    startPlaces: parsed.placed,
+    wordsOf: prompt,
+    reads: context.reads,
+  });
   return {
     original: prompt,
     prompt: caption.detailed,

@@ -17,7 +17,6 @@ import { imageToVideo } from '../pipeline/imageToVideo.ts';
 import { readClip, readImage, screenInput } from '../pipeline/inputs.ts';
 import { auditLogOf, type OperatorSettings, provenanceFor } from '../pipeline/operator.ts';
 import { writeOutput } from '../pipeline/output.ts';
-import { expandPrompt } from '../pipeline/promptExpansion.ts';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { c2paReadable } from '../provenance/c2pa.ts';
 import { LikenessRefused } from '../safety/likeness.ts';
@@ -121,7 +120,7 @@ export class PipelineGenerator implements VideoGenerator {
     const framesOf = (seconds: number) => 1 + temporal * Math.max(1, Math.round((seconds * fps) / temporal));
     // The model reads detailed captions best; the job keeps the user's prompt, the result says
     // what the model read.
-    const expansion = expandPrompt(job.prompt, {
+    const expansion = pipeline.expandPrompt(job.prompt, {
       ...native,
       frames: Math.min(MAX_FRAMES, framesOf(job.seconds)),
       fps,

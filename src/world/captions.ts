@@ -326,12 +326,21 @@ export interface CaptionOptions {
   startPlaces?: readonly boolean[];
   /** Where the captioner has a choice of phrases, it takes one this text uses (the user's words). */
   wordsOf?: string;
+  /**
+   * Whether the reader (a model's tokenizer) knows every word of a phrase: where the captioner
+   * has a choice, it takes a phrase the reader knows. The world words things in more ways than a
+   * model trained on one curriculum level has read ("grassy field" where it knows "grass").
+   */
+  reads?: (phrase: string) => boolean;
 }
 
 /** Captions for a spec; `seed` picks the wording. */
 export function captionScene(spec: SceneSpec, seed: number, options: CaptionOptions = {}): Captions {
   const seeded = makeRng(seed).fork('captions');
-  const rng = options.wordsOf === undefined ? seeded : preferring(seeded, options.wordsOf);
+  const rng =
+    options.wordsOf === undefined && options.reads === undefined
+      ? seeded
+      : preferring(seeded, options.wordsOf ?? '', options.reads);
   const ds = describe(spec);
   return {
     short: shortCaption(spec, ds, rng.fork('short')),
@@ -341,12 +350,13 @@ export function captionScene(spec: SceneSpec, seed: number, options: CaptionOpti
 }
 
 /**
- * `rng`, except that a pick among phrases takes the longest one `text` contains, whole words,
- * when there is one. Verbs are picked in their base form and conjugated later, so a phrase also
- * counts as contained in its first word's present forms ("moves", "moving" for "move"). It draws the same
- * numbers as `rng`, so every other choice is unchanged.
+ * `rng`, except that a pick among phrases keeps to those `reads` accepts (when any is), and among
+ * them takes the longest one `text` contains, whole words, when there is one. Verbs are picked in
+ * their base form and conjugated later, so a phrase also counts as contained in its first word's
+ * present forms ("moves", "moving" for "move"). It draws the same numbers as `rng`, so every other
+ * choice is unchanged.
  */
-function preferring(rng: Rng, text: string): Rng {
+function preferring(rng: Rng, text: string, reads?: (phrase: string) => boolean): Rng {
   const words = ` ${
     text
       .toLowerCase()
@@ -364,14 +374,18 @@ function preferring(rng: Rng, text: string): Rng {
     ...rng,
     pick: <T>(items: readonly T[]): T => {
       const drawn = rng.pick(items);
+      const readable = reads ? items.filter((item) => typeof item !== 'string' || reads(item)) : items;
+      const choices = readable.length > 0 ? readable : items;
       let used: T | undefined;
-      for (const item of items) {
+      for (const item of choices) {
         if (typeof item !== 'string' || !said(item)) continue;
         if (used === undefined || item.length > (used as string).length) used = item;
       }
-      return used ?? drawn;
+      if (used !== undefined) return used;
+      // the drawn phrase, or one the reader knows chosen by the same draw
+      return choices.includes(drawn) ? drawn : choices[items.indexOf(drawn) % choices.length]!;
     },
-    fork: (label) => preferring(rng.fork(label), text),
+    fork: (label) => preferring(rng.fork(label), text, reads),
   };
 }
 

@@ -11,7 +11,6 @@ import { onlyStated, runSuite, type SuiteOptions } from '../../src/eval/suite.ts
 import { WRITTEN_PROMPTS, writtenEvalPrompts } from '../../src/eval/writtenPrompts.ts';
 import { DEFAULT_WEIGHTS } from '../../src/models/bundle.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
-import { expandPrompt } from '../../src/pipeline/promptExpansion.ts';
 import { CLASSES } from '../../src/world/classes.ts';
 
 /** Level-0 clips at the native shape, sampled in few steps (the tests check how scores are made). */
@@ -78,7 +77,7 @@ test('eval suite --expand gives the model each prompt as generate does: expanded
     });
     assert.equal(report.expanded, true);
     const [{ seed, prompt, spec, checks }] = writtenEvalPrompts({ ...FEW_STEPS, count: 1 });
-    const expanded = expandPrompt(prompt, { ...FEW_STEPS, seed });
+    const expanded = pipeline.expandPrompt(prompt, { ...FEW_STEPS, seed });
     assert.equal(expanded.expanded, true);
     const settings = { ...FEW_STEPS, sampler: 'euler' as const, factorized: false };
     const video = await pipeline.generate({ ...settings, prompt: expanded.prompt, seed });

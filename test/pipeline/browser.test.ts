@@ -9,7 +9,6 @@ import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exportOnnx } from '../../src/pipeline/exportOnnx.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
-import { expandPrompt } from '../../src/pipeline/promptExpansion.ts';
 import { launchChromium } from '../_chromium.ts';
 import { settings } from './_clips.ts';
 import { tinyModel } from './_tinyModel.ts';
@@ -80,7 +79,8 @@ test('the exported site expands the prompt and generates frames of the right siz
 
     // The page rewrites the prompt as `generate` and the API do: the same caption for the same seed.
     const clip = await generateInPage(settings);
-    const expansion = expandPrompt(settings.prompt, {
+    const pipeline = VideoPipeline.fromModel(model);
+    const expansion = pipeline.expandPrompt(settings.prompt, {
       width: 16,
       height: 16,
       frames: 5,
@@ -95,7 +95,6 @@ test('the exported site expands the prompt and generates frames of the right siz
     assert.equal(clip.height, 16);
     assert.equal(clip.pixels.length, 5 * 16 * 16 * 3);
     // Same seed, settings and caption as the Node pipeline: the same frames up to float rounding.
-    const pipeline = VideoPipeline.fromModel(model);
     const node = await pipeline.generate({ ...settings, prompt: expansion.prompt, frames: 5 });
     await pipeline.dispose();
     let worst = 0;

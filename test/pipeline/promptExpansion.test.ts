@@ -2,7 +2,9 @@
 // best, keeping the user's words and adding no start place the user did not give.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readsEveryWord, tokenize, trainTokenizer } from '../../src/models/text.ts';
 import { expandPrompt, expansionNote } from '../../src/pipeline/promptExpansion.ts';
+import { worldCaptions } from '../../src/train/clips.ts';
 import { captionScene } from '../../src/world/captions.ts';
 import { regionPhrase } from '../../src/world/lexicon.ts';
 import { readPrompt } from '../../src/world/prompt.ts';
@@ -51,6 +53,21 @@ test("the expansion keeps the user's words where the captioner has several", () 
   const plural = expandPrompt('two red balls slide to the left', context).prompt;
   assert.match(plural, /\bred ball slides\b/, plural);
   assert.doesNotMatch(plural, /\b(orb|sphere)\b/, plural);
+});
+
+test('the expansion words the scene in the words the model has read', () => {
+  // A tokenizer trained as a level-0 run trains it: plain backgrounds only, so it knows "grass"
+  // (every world word is in its base vocabulary) but not the captioner's "grassy field".
+  const level0 = { seed: 0, width: 64, height: 64, frames: 17, fps: 8, level: 0 };
+  const tokenizer = trainTokenizer(worldCaptions(level0, 300), { maxLength: 64 });
+  const prompt = 'a red ball bounces over a grassy field';
+  assert.match(expandPrompt(prompt, context).prompt, /grassy field/);
+  for (let seed = 0; seed < 10; seed++) {
+    const read = expandPrompt(prompt, { ...context, seed, reads: readsEveryWord(tokenizer) }).prompt;
+    assert.deepEqual(tokenize(tokenizer, read).unknown, [], read);
+    assert.match(read, /\bgrass\b/, read);
+    assert.match(read, /\bred ball bounces\b/, `the user's words where the model knows them: ${read}`);
+  }
 });
 
 test('the expansion names a start place only where the prompt gave one', () => {

@@ -117,6 +117,8 @@ export async function generate(model, options) {
     fps: manifest.fps ?? 8, // graphs exported before the manifest carried fps were 8 fps
     seed,
     enabled: options.expandPrompt !== false,
+    // worded in the model's vocabulary, as VideoPipeline.expandPrompt does
+    reads: (phrase) => tokenize(tokenizer, phrase, 0).unknown.length === 0,
   });
   const caption = tokenize(tokenizer, expansion.prompt, length);
   const negative = options.negativePrompt ? tokenize(tokenizer, options.negativePrompt, length) : undefined;
