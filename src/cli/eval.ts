@@ -30,6 +30,7 @@ import { CHECKPOINT_FORMAT, loadCheckpoint } from '../train/checkpoint.ts';
 import { checkpointPreset } from '../train/pack.ts';
 import { parseSpec, type SceneSpec } from '../world/spec.ts';
 import { createProgressBar } from './progress.ts';
+import { backgroundList } from './train.ts';
 
 /** The frames folder or spec file cannot be used. */
 export class EvalInputError extends Error {
@@ -150,6 +151,11 @@ export function registerEvalCommands(program: Command): void {
     ])
     .option('--count <n>', 'number of prompts', '200')
     .option('--level <n>', 'curriculum level the prompts are drawn from (see src/train/curriculum.ts)', '0')
+    .option(
+      '--backgrounds <list>',
+      "draw the level's scenes on these backgrounds instead (as `train --backgrounds`)",
+      backgroundList,
+    )
     .option('--size <WxH>', 'frame size', '64x64')
     .option('--frames <n>', 'frames per clip', '17')
     .option('--steps <n>', 'sampling steps', String(DEFAULT_SETTINGS.steps))
@@ -192,6 +198,7 @@ export function registerEvalCommands(program: Command): void {
         const report = await runSuite(pipeline, {
           count,
           level: Number(opts.level),
+          backgrounds: opts.backgrounds,
           width,
           height,
           frames: Number(opts.frames),

@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { PRESETS } from '../models/presets.ts';
 import { parseTrainConfig } from '../train/config.ts';
 import { Trainer } from '../train/trainer.ts';
+import { BACKGROUNDS, type BackgroundKind } from '../world/spec.ts';
 import { createProgressBar } from './progress.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -34,6 +35,15 @@ function levelMix(value: string) {
     throw new InvalidArgumentError(`"${value}" is not LEVEL:SHARE (e.g. 1:0.3)`);
   }
   return { level: level!, share: share! };
+}
+
+/** "solid,grass,sky" → background kinds (the world's names; `kinema world vocab` lists them). */
+export function backgroundList(value: string): BackgroundKind[] {
+  const kinds = value.split(',').map((v) => v.trim());
+  for (const kind of kinds)
+    if (!(BACKGROUNDS as readonly string[]).includes(kind))
+      throw new InvalidArgumentError(`"${kind}" is not a background: ${BACKGROUNDS.join(', ')}`);
+  return kinds as BackgroundKind[];
 }
 
 export function registerTrainCommands(program: Command): void {
@@ -82,6 +92,11 @@ export function registerTrainCommands(program: Command): void {
       int,
     )
     .option('--max-objects <n>', 'at most this many objects per clip', int)
+    .option(
+      '--backgrounds <list>',
+      "draw scenes on these backgrounds instead of the level's, e.g. solid,grass,sky,sea,night (level 0's shape on textures)",
+      backgroundList,
+    )
     .option(
       '--mix-level <level:share>',
       'draw this share of the clips from another curriculum level (e.g. 1:0.3: two-object scenes among level-0 ones)',
@@ -173,6 +188,7 @@ export function registerTrainCommands(program: Command): void {
           shards: opts.shards,
           level: opts.level ?? 0,
           maxObjects: opts.maxObjects,
+          backgrounds: opts.backgrounds,
           mix: opts.mixLevel,
         },
       });

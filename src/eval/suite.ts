@@ -6,13 +6,14 @@
 // behind each prompt is what the oracle checks the generated frames against.
 
 import type { SamplerMethod } from '../diffusion/samplers.ts';
+import { readsEveryWord } from '../models/text.ts';
 import { Rng } from '../nn/init.ts';
 import type { GenerateRequest, VideoPipeline } from '../pipeline/generate.ts';
 import { imageToVideo } from '../pipeline/imageToVideo.ts';
 import { curriculumScene } from '../train/curriculum.ts';
 import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
-import type { SceneSpec } from '../world/spec.ts';
+import type { BackgroundKind, SceneSpec } from '../world/spec.ts';
 import { type Aggregate, aggregate } from './aggregate.ts';
 import { type ClipReport, DIMENSIONS, type Dimension, type Scores, scoreClip } from './oracle.ts';
 import { writtenEvalPrompts } from './writtenPrompts.ts';
@@ -20,6 +21,8 @@ import { writtenEvalPrompts } from './writtenPrompts.ts';
 export interface SuiteOptions {
   count: number;
   level: number;
+  /** The backgrounds the level's scenes are drawn on instead of its own (see SceneOverrides). */
+  backgrounds?: readonly BackgroundKind[];
   width: number;
   height: number;
   frames: number;
@@ -55,20 +58,30 @@ export interface EvalPrompt {
   checks?: readonly Dimension[];
 }
 
+/**
+ * The suite's held-out prompts. World captions are worded in the words `reads` accepts (a model's
+ * tokenizer) where the captioner has a choice, as training words them: a level-1 caption otherwise
+ * often says "starlit" or "meadow" to a model that has only read "night" and "grass".
+ */
 export function evalPrompts(
-  opts: Pick<SuiteOptions, 'count' | 'level' | 'width' | 'height' | 'frames' | 'fps' | 'captionStyle'>,
+  opts: Pick<
+    SuiteOptions,
+    'count' | 'level' | 'backgrounds' | 'width' | 'height' | 'frames' | 'fps' | 'captionStyle'
+  >,
+  reads?: (phrase: string) => boolean,
 ): EvalPrompt[] {
   const { captionStyle } = opts;
   if (captionStyle === 'written') return writtenEvalPrompts(opts);
   return Array.from({ length: opts.count }, (_, i) => {
     const seed = (Rng.derive(0, `eval:${i}`).uniform() * 2 ** 31) >>> 0;
-    const spec = curriculumScene(seed, opts.level, opts);
-    return { seed, prompt: captionScene(spec, seed)[captionStyle], spec };
+    const spec = curriculumScene(seed, opts.level, opts, { backgrounds: opts.backgrounds });
+    return { seed, prompt: captionScene(spec, seed, { reads })[captionStyle], spec };
   });
 }
 
 export interface SuiteReport extends Aggregate {
   level: number;
+  backgrounds?: readonly BackgroundKind[];
   captionStyle: string;
   expanded: boolean;
   trueFirstFrame: boolean;
@@ -88,7 +101,7 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
     fps: opts.fps,
   };
   const reports: ClipReport[] = [];
-  const prompts = evalPrompts(opts);
+  const prompts = evalPrompts(opts, readsEveryWord(pipeline.model.tokenizer));
   for (const [i, { seed, prompt: written, spec, checks }] of prompts.entries()) {
     const prompt = opts.expand ? pipeline.expandPrompt(written, { ...settings, seed }).prompt : written;
     const video = opts.trueFirstFrame
@@ -102,6 +115,7 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
   return {
     ...aggregate(reports),
     level: opts.level,
+    ...(opts.backgrounds ? { backgrounds: opts.backgrounds } : {}),
     captionStyle: opts.captionStyle,
     expanded: opts.expand ?? false,
     trueFirstFrame: opts.trueFirstFrame ?? false,

@@ -6,7 +6,7 @@
 import { Rng } from '../nn/init.ts';
 import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
-import type { SceneSpec } from '../world/spec.ts';
+import type { BackgroundKind, SceneSpec } from '../world/spec.ts';
 import { type CaptionStyle, captionLabels, type ProbedAttribute } from './captionProbe.ts';
 import { classNegativeScene } from './classNegatives.ts';
 import { curriculumScene } from './curriculum.ts';
@@ -36,8 +36,15 @@ export interface ClipSourceOptions {
   /** Curriculum level (see curriculum.ts) and an optional tighter cap on objects per clip. */
   level: number;
   maxObjects?: number;
+  /** The backgrounds drawn from, instead of the level's. */
+  backgrounds?: readonly BackgroundKind[];
   /** A share of the clips drawn from another level instead. */
   mix?: { level: number; share: number };
+  /**
+   * Whether the model's tokenizer knows every word of a phrase: captions are then worded in its
+   * vocabulary (a model's fixed tokenizer knows "grass" but not the captioner's "grassy meadow").
+   */
+  reads?: (phrase: string) => boolean;
 }
 
 /** The curriculum level of the clip with this seed: the run's, or for a share of clips the mixed-in one. */
@@ -111,11 +118,11 @@ export function worldCaptionBatch(opts: ClipSourceOptions, step: number, batch: 
   const labels: Record<ProbedAttribute, number>[] = [];
   for (let b = 0; b < batch; b++) {
     const seed = clipSeed(opts.seed, step, b);
-    const spec = curriculumScene(seed, clipLevel(opts, seed), opts, opts.maxObjects);
+    const spec = curriculumScene(seed, clipLevel(opts, seed), opts, opts);
     const style = pickCaptionStyle(new Rng(seed ^ 0x5bd1e995));
     specs.push(spec);
     seeds.push(seed);
-    captions.push(captionScene(spec, seed)[style]);
+    captions.push(captionScene(spec, seed, { reads: opts.reads })[style]);
     labels.push(captionLabels(spec, style));
   }
   return { specs, seeds, captions, labels };
@@ -173,7 +180,7 @@ export function worldCaptions(opts: ClipSourceOptions, count: number): string[] 
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const seed = clipSeed(opts.seed, -1, i);
-    const spec = curriculumScene(seed, clipLevel(opts, seed), opts, opts.maxObjects);
+    const spec = curriculumScene(seed, clipLevel(opts, seed), opts, opts);
     const c = captionScene(spec, seed);
     out.push(c.short, c.detailed, c.long);
   }

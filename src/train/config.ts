@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONDITIONING } from '../diffusion/flow.ts';
 import { PRESETS } from '../models/presets.ts';
+import { BACKGROUNDS } from '../world/spec.ts';
 
 const presetNames = Object.keys(PRESETS) as [keyof typeof PRESETS, ...(keyof typeof PRESETS)[]];
 
@@ -112,6 +113,11 @@ export const trainConfigSchema = z.object({
       level: z.number().int().min(0).max(2).default(0),
       /** At most this many objects per clip (tighter than the level's own cap). */
       maxObjects: z.number().int().min(1).max(8).optional(),
+      /**
+       * The backgrounds scenes are drawn on, instead of the level's (e.g. level 0's one shape on
+       * textured backgrounds: one new thing at a time; objects are the same as without it).
+       */
+      backgrounds: z.array(z.enum(BACKGROUNDS)).min(1).optional(),
       /** A share of the clips from another level, e.g. two-object level-1 scenes among level-0 ones. */
       mix: z.object({ level: z.number().int().min(0).max(2), share: z.number().min(0).max(1) }).optional(),
     })

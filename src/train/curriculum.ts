@@ -75,13 +75,22 @@ export interface ClipShape {
   fps: number;
 }
 
+/** Changes to a level's scenes: fewer objects, or other backgrounds (one new thing at a time). */
+export interface SceneOverrides {
+  /** At most this many objects (tighter than the level's own cap). */
+  maxObjects?: number;
+  /** The backgrounds drawn from, instead of the level's (the rest of the scene is unchanged). */
+  backgrounds?: readonly BackgroundKind[];
+}
+
 export function curriculumScene(
   seed: number,
   level: number,
   shape: ClipShape,
-  maxObjects?: number,
+  overrides: SceneOverrides = {},
 ): SceneSpec {
   const lvl = CURRICULUM[Math.max(0, Math.min(CURRICULUM.length - 1, level))]!;
+  const { maxObjects } = overrides;
   const rng = makeRng(seed);
   const classes = lvl.classes === 'shapes' ? CLASSES.filter((c) => c.kind === 'shape') : CLASSES;
   const count = 1 + Math.floor(rng.next() * Math.min(maxObjects ?? lvl.maxObjects, lvl.maxObjects));
@@ -110,7 +119,8 @@ export function curriculumScene(
       depth: i,
     });
   }
-  const background = rng.pick(lvl.backgrounds);
+  // one draw whichever list: a scene with other backgrounds keeps its objects
+  const background = rng.pick(overrides.backgrounds ?? lvl.backgrounds);
   let bgColor = rng.pick(COLOR_NAMES);
   for (let tries = 0; usedColors.has(bgColor) && tries < 20; tries++) bgColor = rng.pick(COLOR_NAMES);
   return parseSpec({

@@ -43,6 +43,7 @@ import { getPreset, type ModelPreset } from '../models/presets.ts';
 import {
   encodeText,
   parseTokenizer,
+  readsEveryWord,
   type TextEncoderConfig,
   type Tokenizer,
   textEncoder,
@@ -205,6 +206,7 @@ function clipSource(config: TrainConfig, preset: ModelPreset): ClipSourceOptions
     fps: config.fps,
     level: config.data.level,
     maxObjects: config.data.maxObjects,
+    backgrounds: config.data.backgrounds,
     mix: config.data.mix,
   };
 }
@@ -219,9 +221,16 @@ function trainingCaptions(config: TrainConfig, source: ClipSourceOptions): strin
   return captions;
 }
 
-/** Batches of training clips of a given shape from the configured source. */
-function clipMaker(config: TrainConfig, preset: ModelPreset): (step: number, shape: BatchShape) => ClipBatch {
-  const source = clipSource(config, preset);
+/**
+ * Batches of training clips of a given shape from the configured source; world captions worded in
+ * the words `reads` accepts (the DiT's tokenizer), when given.
+ */
+function clipMaker(
+  config: TrainConfig,
+  preset: ModelPreset,
+  reads?: (phrase: string) => boolean,
+): (step: number, shape: BatchShape) => ClipBatch {
+  const source = { ...clipSource(config, preset), reads };
   if (config.data.source === 'world')
     return (step, shape) =>
       worldBatch({ ...source, ...shape }, step, shape.batch, {
@@ -392,7 +401,6 @@ async function ditStage(
   const aeWeights = await autoencoderWeights(config, bundle);
   const aeCfg = preset.autoencoder;
   const source = clipSource(config, preset);
-  const makeClips = clipMaker(config, preset);
   const encoderFor = encoderSessions(aeCfg, aeWeights);
   const base = clipShapeOf(config, preset);
   const probe = config.captionProbe; // weight of the caption-probe loss (0: none)
@@ -422,6 +430,7 @@ async function ditStage(
           maxLength: preset.dit.text.maxLength,
           maxVocab: preset.dit.text.vocabSize,
         });
+  const makeClips = clipMaker(config, preset, readsEveryWord(tokenizer));
   // Latents are scaled to unit variance for the diffusion (as Stable Diffusion's 0.18215); measured
   // once on fresh clips and kept with the run so a resumed run uses the same scale.
   const latentScale = resumed?.extra?.latentScale
@@ -580,7 +589,7 @@ function textStage(
   const startingEncoder: HostParams = {};
   for (const [name, tensor] of Object.entries(bundle.dit))
     if (name.startsWith('text.')) startingEncoder[name] = tensor;
-  const source = clipSource(config, preset);
+  const source = { ...clipSource(config, preset), reads: readsEveryWord(tokenizer) };
   const anchorParams = Object.fromEntries(
     Object.entries(startingEncoder).map(([name, t]) => [name.slice('text.'.length), t]),
   );

@@ -364,6 +364,7 @@ function preferring(rng: Rng, text: string, reads?: (phrase: string) => boolean)
       ?.join(' ') ?? ''
   } `;
   const said = (phrase: string) => {
+    if (phrase.trim() === '') return false; // an empty choice ("no lead-in") says nothing
     const [first, ...rest] = phrase.toLowerCase().split(' ');
     // not the past form: "left" (leave) would match a direction
     return verbForms(first!)
@@ -374,7 +375,14 @@ function preferring(rng: Rng, text: string, reads?: (phrase: string) => boolean)
     ...rng,
     pick: <T>(items: readonly T[]): T => {
       const drawn = rng.pick(items);
-      const readable = reads ? items.filter((item) => typeof item !== 'string' || reads(item)) : items;
+      // a verb is picked in its base form and conjugated later ("moves", "moving"): both forms
+      // read will do
+      const readable = reads
+        ? items.filter(
+            (item) =>
+              typeof item !== 'string' || reads(item) || (reads(thirdPerson(item)) && reads(gerund(item))),
+          )
+        : items;
       const choices = readable.length > 0 ? readable : items;
       let used: T | undefined;
       for (const item of choices) {
