@@ -121,6 +121,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--weights <file>', 'model weights, or an autoencoder checkpoint.safetensors', DEFAULT_WEIGHTS)
     .option('--count <n>', 'number of scenes', '40')
     .option('--level <n>', 'curriculum level the scenes are drawn from', '0')
+    .option('--backgrounds <list>', "draw the level's scenes on these backgrounds instead", backgroundList)
     .option('--json', 'print the aggregate as JSON')
     .action(async (opts) => {
       const count = Number(opts.count);
@@ -129,6 +130,7 @@ export function registerEvalCommands(program: Command): void {
       const report = await roundTripCeiling(autoencoder, weights, {
         count,
         level: Number(opts.level),
+        backgrounds: opts.backgrounds,
         width: 64,
         height: 64,
         frames: 17,

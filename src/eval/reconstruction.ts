@@ -9,6 +9,7 @@ import { type AutoencoderConfig, decode, encode, psnr } from '../models/autoenco
 import { fromHostParams, type HostParams } from '../nn/params.ts';
 import { worldBatch } from '../train/clips.ts';
 import { renderClip } from '../world/render.ts';
+import type { BackgroundKind } from '../world/spec.ts';
 import { type Aggregate, aggregate } from './aggregate.ts';
 import { scoreClip } from './oracle.ts';
 import { evalPrompts } from './suite.ts';
@@ -69,7 +70,14 @@ async function roundTripSession(
 export async function roundTripCeiling(
   cfg: AutoencoderConfig,
   weights: HostParams,
-  opts: { count: number; width: number; height: number; frames: number; level: number },
+  opts: {
+    count: number;
+    width: number;
+    height: number;
+    frames: number;
+    level: number;
+    backgrounds?: readonly BackgroundKind[];
+  },
 ): Promise<Aggregate & { psnr: number }> {
   await ensureJax();
   const shape = [1, opts.frames, opts.height, opts.width, 3];
