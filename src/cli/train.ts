@@ -103,6 +103,11 @@ export function registerTrainCommands(program: Command): void {
       levelMix,
     )
     .option(
+      '--edge-weight <w>',
+      'autoencoder and decoder: weight of the edge term, gradients matched (default 0.5)',
+      Number.parseFloat,
+    )
+    .option(
       '--object-weight <w>',
       'DiT: extra loss weight on latents that differ from the background (objects; default 8, 0: plain mean)',
       Number.parseFloat,
@@ -172,6 +177,7 @@ export function registerTrainCommands(program: Command): void {
         buckets: opts.buckets,
         lr: opts.lr,
         objectWeight: opts.objectWeight,
+        edgeWeight: opts.edgeWeight,
         terminalFraction: opts.terminalFraction,
         conditioning: opts.conditioning,
         captionProbe: opts.captionProbe,

@@ -1,6 +1,7 @@
 // The configuration of a training run: validated once here, trusted everywhere after.
 import { z } from 'zod';
 import { DEFAULT_CONDITIONING } from '../diffusion/flow.ts';
+import { DEFAULT_LOSS_WEIGHTS } from '../models/autoencoder.ts';
 import { PRESETS } from '../models/presets.ts';
 import { BACKGROUNDS } from '../world/spec.ts';
 
@@ -103,6 +104,11 @@ export const trainConfigSchema = z.object({
    * pixels for the autoencoder and decoder. See `objectLossWeights` in src/diffusion/flow.ts.
    */
   objectWeight: z.number().min(0).max(100).default(8),
+  /**
+   * Autoencoder and decoder: weight of the edge term (spatial and temporal gradients matched;
+   * `AutoencoderLossWeights.edges`). Sharper outlines are what tells a star from a ball.
+   */
+  edgeWeight: z.number().min(0).max(100).default(DEFAULT_LOSS_WEIGHTS.edges),
   seed: z.number().int().min(0).default(0),
   /** Where training clips come from: the built-in world, or shards written by `world export`/`data ingest`. */
   data: z

@@ -27,6 +27,7 @@ import { type HostTensor, OrtSession } from '../engine/session.ts';
 import { OrtTrainStep, type TrainsParameter } from '../engine/trainStep.ts';
 import {
   type AutoencoderConfig,
+  type AutoencoderLossWeights,
   autoencoderLoss,
   autoencoderParamSpec,
   DEFAULT_LOSS_WEIGHTS,
@@ -246,6 +247,11 @@ function pixelWeightShapeOf(shape: BatchShape): number[] {
   return [shape.batch, shape.frames, shape.height, shape.width, 1];
 }
 
+/** The autoencoder's and decoder's loss terms, with the run's edge weight. */
+function reconstructionWeights(config: TrainConfig): AutoencoderLossWeights {
+  return { ...DEFAULT_LOSS_WEIGHTS, edges: config.edgeWeight };
+}
+
 /** Object-weighted reconstruction: silhouettes are what the oracle (and a viewer) tells classes by. */
 function pixelWeights(config: TrainConfig, pixels: Float32Array, shape: BatchShape): HostTensor {
   return {
@@ -257,10 +263,10 @@ function pixelWeights(config: TrainConfig, pixels: Float32Array, shape: BatchSha
 function autoencoderStage(config: TrainConfig, preset: ModelPreset, bundle?: ModelBundle): Stage {
   const cfg = preset.autoencoder;
   const clips = clipMaker(config, preset);
+  const lossWeights = reconstructionWeights(config);
   return {
     initialParams: () => initParams(autoencoderParamSpec(cfg), config.seed),
-    loss: (params, batch) =>
-      autoencoderLoss(params, cfg, batch.pixels!, DEFAULT_LOSS_WEIGHTS, batch.pixelWeight),
+    loss: (params, batch) => autoencoderLoss(params, cfg, batch.pixels!, lossWeights, batch.pixelWeight),
     batchShapes: (shape) => ({
       pixels: new ArraySpec(pixelShapeOf(shape)),
       pixelWeight: new ArraySpec(pixelWeightShapeOf(shape)),
@@ -369,10 +375,11 @@ async function decoderStage(config: TrainConfig, preset: ModelPreset, bundle?: M
   const aeWeights = await autoencoderWeights(config, bundle);
   const clips = clipMaker(config, preset);
   const encoderFor = encoderSessions(cfg, aeWeights);
+  const lossWeights = reconstructionWeights(config);
   return {
     initialParams: () => initParams(decoderParamSpec(cfg), config.seed),
     loss: (params, batch) =>
-      decoderLoss(params, cfg, batch.latents!, batch.pixels!, DEFAULT_LOSS_WEIGHTS, batch.pixelWeight),
+      decoderLoss(params, cfg, batch.latents!, batch.pixels!, lossWeights, batch.pixelWeight),
     batchShapes: (shape) => ({
       latents: new ArraySpec(latentShapeOf(cfg, shape)),
       pixels: new ArraySpec(pixelShapeOf(shape)),
