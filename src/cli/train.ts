@@ -94,7 +94,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--max-objects <n>', 'at most this many objects per clip', int)
     .option(
       '--backgrounds <list>',
-      "draw scenes on these backgrounds instead of the level's, e.g. solid,grass,sky,sea,night (level 0's shape on textures)",
+      "draw scenes on these backgrounds instead of the level's, e.g. solid,grass,sky,sea,night (level 0's shape on textures; a name given twice is drawn twice as often)",
       backgroundList,
     )
     .option(
