@@ -103,6 +103,10 @@ export function registerTrainCommands(program: Command): void {
       levelMix,
     )
     .option(
+      '--extend-vocab',
+      "DiT from a model: add this run's caption words the model's tokenizer lacks (e.g. level 1's \"above\")",
+    )
+    .option(
       '--edge-weight <w>',
       'autoencoder and decoder: weight of the edge term, gradients matched (default 0.5)',
       Number.parseFloat,
@@ -178,6 +182,7 @@ export function registerTrainCommands(program: Command): void {
         lr: opts.lr,
         objectWeight: opts.objectWeight,
         edgeWeight: opts.edgeWeight,
+        extendVocab: opts.extendVocab,
         terminalFraction: opts.terminalFraction,
         conditioning: opts.conditioning,
         captionProbe: opts.captionProbe,

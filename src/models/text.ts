@@ -115,6 +115,30 @@ export function trainTokenizer(
   return { version: 1, vocab, maxLength };
 }
 
+/**
+ * `tokenizer` with the caption words it does not read added (seen at least `minCount` times, most
+ * frequent first) up to `maxVocab` entries. Existing ids keep their words, so a trained encoder
+ * reads them as before; new words take embedding rows no caption has used yet (the table has
+ * `vocabSize` rows whatever the vocabulary's length).
+ */
+export function extendTokenizer(
+  tokenizer: Tokenizer,
+  captions: Iterable<string>,
+  opts: { maxVocab: number; minCount?: number },
+): Tokenizer {
+  const { maxVocab, minCount = 2 } = opts;
+  const counts = new Map<string, number>();
+  for (const caption of captions)
+    for (const word of tokenize(tokenizer, caption).unknown) counts.set(word, (counts.get(word) ?? 0) + 1);
+  // tokenize names each unknown word once per caption: counts are captions using the word
+  const added = [...counts.entries()]
+    .filter(([, count]) => count >= minCount)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([word]) => word);
+  const vocab = [...tokenizer.vocab, ...added].slice(0, Math.max(maxVocab, tokenizer.vocab.length));
+  return { ...tokenizer, vocab };
+}
+
 const indexCache = new WeakMap<Tokenizer, Map<string, number>>();
 function indexOf(tokenizer: Tokenizer): Map<string, number> {
   let index = indexCache.get(tokenizer);

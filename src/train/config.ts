@@ -96,6 +96,13 @@ export const trainConfigSchema = z.object({
    * about words they do not score (the token-probe run lost background colours on short prompts).
    */
   freezeText: z.boolean().default(false),
+  /**
+   * DiT from a model (--init-from): add the words of this run's captions that the model's
+   * tokenizer lacks (a level-0 model has never read "above" or "meadow"), on embedding rows not
+   * used yet. The caption encoder is the model's; with --freeze-text the new words keep their
+   * initial embeddings, which the DiT learns to read as they are.
+   */
+  extendVocab: z.boolean().default(false),
   /** Probability of training a sample with the null caption (what classifier-free guidance needs). */
   captionDropout: z.number().min(0).max(1).default(0.1),
   /**
@@ -201,6 +208,11 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (config.tokenProbe > 0 && (config.stage !== 'dit' || config.data.source !== 'world')) {
     throw new TrainConfigError(
       '--token-probe needs the dit stage on world clips (shard clips carry no masks to probe for)',
+    );
+  }
+  if (config.extendVocab && (config.stage !== 'dit' || !config.initFrom)) {
+    throw new TrainConfigError(
+      "--extend-vocab adds words to a model's tokenizer: it needs --stage dit and --init-from MODEL",
     );
   }
   if (config.stage === 'text' && !config.initFrom) {

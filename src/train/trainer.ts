@@ -43,6 +43,7 @@ import { ditParamSpec } from '../models/dit.ts';
 import { getPreset, type ModelPreset } from '../models/presets.ts';
 import {
   encodeText,
+  extendTokenizer,
   parseTokenizer,
   readsEveryWord,
   type TextEncoderConfig,
@@ -432,7 +433,11 @@ async function ditStage(
   const tokenizer: Tokenizer = resumed?.extra?.tokenizer
     ? parseTokenizer(resumed.extra.tokenizer)
     : bundle
-      ? bundle.tokenizer
+      ? config.extendVocab
+        ? extendTokenizer(bundle.tokenizer, trainingCaptions(config, source), {
+            maxVocab: preset.dit.text.vocabSize,
+          })
+        : bundle.tokenizer
       : trainTokenizer(trainingCaptions(config, source), {
           maxLength: preset.dit.text.maxLength,
           maxVocab: preset.dit.text.vocabSize,
@@ -1008,7 +1013,7 @@ function warmStartCheckpoint(config: TrainConfig, fresh: HostParams, stage: Stag
   return { stage: config.stage, step: 0, config, params };
 }
 
-/** A shipped bundle seen as a DiT checkpoint: weights (its EMA) and step, no moments. */
+/** A shipped bundle seen as a DiT checkpoint: weights (its EMA), step and latent scale, no moments. */
 function checkpointFromBundle(bundle: ModelBundle): Checkpoint {
   const card = bundle.card as { ditSteps?: number };
   const weights = bundle.dit;
@@ -1018,7 +1023,8 @@ function checkpointFromBundle(bundle: ModelBundle): Checkpoint {
     config: bundle.card,
     params: weights,
     ema: weights,
-    extra: { tokenizer: JSON.stringify(bundle.tokenizer), latentScale: String(bundle.latentScale) },
+    // no tokenizer: ditStage takes the bundle's, or extends it (--extend-vocab)
+    extra: { latentScale: String(bundle.latentScale) },
   };
 }
 
