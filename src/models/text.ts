@@ -168,9 +168,21 @@ export function tokenize(tokenizer: Tokenizer, text: string): Tokenized {
   return { ids: ids.slice(0, tokenizer.maxLength), unknown, truncated };
 }
 
-/** Whether `tokenizer` knows every word of a phrase (what prompt expansion words scenes with). */
+/**
+ * Whether `tokenizer` knows every word of a phrase (what prompt expansion and training captions
+ * are worded with). Remembered per phrase: the captioner asks about the same few thousand phrases
+ * for every caption of every training batch.
+ */
 export function readsEveryWord(tokenizer: Tokenizer): (phrase: string) => boolean {
-  return (phrase) => tokenize(tokenizer, phrase).unknown.length === 0;
+  const known = new Map<string, boolean>();
+  return (phrase) => {
+    let reads = known.get(phrase);
+    if (reads === undefined) {
+      reads = tokenize(tokenizer, phrase).unknown.length === 0;
+      known.set(phrase, reads);
+    }
+    return reads;
+  };
 }
 
 /** A batch of captions as model inputs, padded to the longest (at least 1 token). */

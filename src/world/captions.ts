@@ -377,13 +377,16 @@ function preferring(rng: Rng, text: string, reads?: (phrase: string) => boolean)
       const drawn = rng.pick(items);
       // a verb is picked in its base form and conjugated later ("moves", "moving"): both forms
       // read will do
-      const readable = reads
-        ? items.filter(
-            (item) =>
-              typeof item !== 'string' || reads(item) || (reads(thirdPerson(item)) && reads(gerund(item))),
-          )
-        : items;
-      const choices = readable.length > 0 ? readable : items;
+      const readable = (item: T) =>
+        !reads ||
+        typeof item !== 'string' ||
+        reads(item) ||
+        (reads(thirdPerson(item)) && reads(gerund(item)));
+      // no words of the user's to prefer, and the drawn phrase is read: it stands (the common
+      // case of every training caption)
+      if (text === '' && readable(drawn)) return drawn;
+      const readableItems = items.filter(readable);
+      const choices = readableItems.length > 0 ? readableItems : items;
       let used: T | undefined;
       for (const item of choices) {
         if (typeof item !== 'string' || !said(item)) continue;
