@@ -1,5 +1,5 @@
 // Generation benchmark: a 4-second clip at the default settings (DEFAULT_SETTINGS: 12 Euler
-// steps, guidance 1.5, 8 fps → 33 frames) at 64×64 and 128×128 in Node (onnxruntime-node), and
+// steps, guidance on 7 of them, 8 fps → 33 frames) at 64×64 and 128×128 in Node (onnxruntime-node), and
 // the 64×64 clip in headless Chromium (onnxruntime-web, wasm) as a ratio to Node. Uses the
 // shipped weights when weights/kinema.safetensors exists, else a randomly initialised model of
 // `--preset` (default tiny; `--preset small` has the shipped model's size, so its timings stand
@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
+import { denoiserCalls } from '../src/diffusion/samplers.ts';
 import { ensureJax } from '../src/engine/jax.ts';
 import { encodeModel, GraphBuilder } from '../src/engine/onnxGraph.ts';
 import { OrtSession } from '../src/engine/session.ts';
@@ -75,7 +76,7 @@ const settings = {
   prompt: PROMPT,
   frames: framesForSeconds(SECONDS, DEFAULT_SETTINGS.fps),
 };
-const evaluations = settings.steps * (settings.guidanceScale === 1 ? 1 : 2);
+const evaluations = denoiserCalls({ ...settings, method: settings.sampler });
 const nodeSeconds: Record<number, number> = {};
 
 for (const side of [64, 128]) {
@@ -99,6 +100,8 @@ for (const side of [64, 128]) {
     frames: settings.frames,
     steps: settings.steps,
     guidance: settings.guidanceScale,
+    guidance_interval: settings.guidanceInterval,
+    denoiser_calls: evaluations,
     seconds,
     cold_seconds: coldSeconds,
     realtime_ratio: SECONDS / seconds,

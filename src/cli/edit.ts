@@ -29,7 +29,7 @@ import { DEFAULT_SETTINGS, framesForSeconds, type GenerationSettings } from '../
 import { c2paReadable } from '../provenance/c2pa.ts';
 import { LikenessRefused } from '../safety/likeness.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
-import { parseSize, withSamplingOptions } from './generate.ts';
+import { parseGuidanceInterval, parseSize, withSamplingOptions } from './generate.ts';
 import { createProgressBar } from './progress.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -40,6 +40,7 @@ const commonSchema = z.object({
   seed: z.number().int(),
   steps: z.number().int(),
   guidance: z.number(),
+  guidanceInterval: z.tuple([z.number(), z.number()]),
   sampler: z.enum(['euler', 'heun']),
   size: z.string().optional(),
   fps: z.number(),
@@ -157,6 +158,7 @@ class Run {
       seed: opts.seed,
       steps: opts.steps,
       guidanceScale: opts.guidance,
+      guidanceInterval: opts.guidanceInterval,
       sampler: opts.sampler,
       fps: opts.fps,
       ...size,
@@ -238,8 +240,8 @@ class Run {
   }
 
   private settingsOf() {
-    const { seed, steps, guidance, sampler, negative } = this.opts;
-    return { seed, steps, guidanceScale: guidance, sampler, negativePrompt: negative };
+    const { seed, steps, guidance, guidanceInterval, sampler, negative } = this.opts;
+    return { seed, steps, guidanceScale: guidance, guidanceInterval, sampler, negativePrompt: negative };
   }
 }
 
@@ -415,6 +417,12 @@ export function registerEditCommands(program: Command): void {
     .option('--seed <n>', 'seed for items without one', int, DEFAULT_SETTINGS.seed)
     .option('--steps <n>', 'sampling steps', int, DEFAULT_SETTINGS.steps)
     .option('--guidance <scale>', 'guidance scale', Number.parseFloat, DEFAULT_SETTINGS.guidanceScale)
+    .option(
+      '--guidance-interval <low,high>',
+      'times t at which guidance applies',
+      parseGuidanceInterval,
+      DEFAULT_SETTINGS.guidanceInterval,
+    )
     .option('--size <WxH>', 'frame size', '64x64')
     .option('--fps <n>', 'frames per second', Number.parseFloat, DEFAULT_SETTINGS.fps)
     .option('--frames <n>', 'frames per clip (1 + 2k)', int, 17)
@@ -428,6 +436,7 @@ export function registerEditCommands(program: Command): void {
           seed: z.number().int(),
           steps: z.number().int(),
           guidance: z.number(),
+          guidanceInterval: z.tuple([z.number(), z.number()]),
           size: z.string(),
           fps: z.number(),
           frames: z.number().int(),
@@ -446,6 +455,7 @@ export function registerEditCommands(program: Command): void {
           seed: opts.seed,
           steps: opts.steps,
           guidanceScale: opts.guidance,
+          guidanceInterval: opts.guidanceInterval,
           fps: opts.fps,
           frames: opts.frames,
         },

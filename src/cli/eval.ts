@@ -29,6 +29,7 @@ import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { CHECKPOINT_FORMAT, loadCheckpoint } from '../train/checkpoint.ts';
 import { checkpointPreset } from '../train/pack.ts';
 import { parseSpec, type SceneSpec } from '../world/spec.ts';
+import { parseGuidanceInterval } from './generate.ts';
 import { createProgressBar } from './progress.ts';
 import { backgroundList } from './train.ts';
 
@@ -162,6 +163,12 @@ export function registerEvalCommands(program: Command): void {
     .option('--frames <n>', 'frames per clip', '17')
     .option('--steps <n>', 'sampling steps', String(DEFAULT_SETTINGS.steps))
     .option('--guidance <scale>', 'guidance scale', String(DEFAULT_SETTINGS.guidanceScale))
+    .option(
+      '--guidance-interval <low,high>',
+      'times t at which guidance applies',
+      parseGuidanceInterval,
+      DEFAULT_SETTINGS.guidanceInterval,
+    )
     .addOption(new Option('--sampler <name>', 'sampler').choices(['euler', 'heun']).default('euler'))
     .option('--shift <s>', 'timestep shift of the sampling schedule (default 3, as trained)')
     .addOption(
@@ -207,6 +214,7 @@ export function registerEvalCommands(program: Command): void {
           fps: 8,
           steps: Number(opts.steps),
           guidanceScale: Number(opts.guidance),
+          guidanceInterval: opts.guidanceInterval,
           sampler: opts.sampler,
           ...(opts.shift === undefined ? {} : { shift: Number(opts.shift) }),
           captionStyle: opts.caption,

@@ -32,7 +32,21 @@ export function withSamplingOptions(command: Command): Command {
       Number.parseFloat,
       DEFAULT_SETTINGS.guidanceScale,
     )
+    .option(
+      '--guidance-interval <low,high>',
+      'times t (1 = noise, 0 = clean) at which guidance applies',
+      parseGuidanceInterval,
+      DEFAULT_SETTINGS.guidanceInterval,
+    )
     .addOption(new Option('--sampler <name>', 'ODE sampler').choices(['euler', 'heun']).default('euler'));
+}
+
+/** "0.55,0.95" → [0.55, 0.95]; the range itself is checked with the other settings. */
+export function parseGuidanceInterval(value: string): [number, number] {
+  const parts = value.split(',').map((part) => Number(part.trim()));
+  if (parts.length !== 2 || parts.some((part) => !Number.isFinite(part)))
+    throw new GenerationError(`guidance interval must look like LOW,HIGH (e.g. 0.55,0.95), got "${value}"`);
+  return [parts[0]!, parts[1]!];
 }
 
 export function parseSize(size: string): { width: number; height: number } {
@@ -102,6 +116,7 @@ export function registerGenerateCommands(program: Command): void {
         seed: opts.seed,
         steps: opts.steps,
         guidanceScale: opts.guidance,
+        guidanceInterval: opts.guidanceInterval,
         sampler: opts.sampler,
         factorized: opts.factorized,
         ...shape,

@@ -26,6 +26,12 @@ export interface SampleOptions {
   shift?: number;
   /** 1 = no guidance (one denoiser call per evaluation); > 1 strengthens the caption. */
   guidanceScale?: number;
+  /**
+   * Times t in [low, high] at which guidance applies; elsewhere the conditional velocity alone
+   * (one call). Default [0, 1]: everywhere. Guidance at the noisiest steps and the last ones costs
+   * more than it gives (Kynkäänniemi et al. 2024, "Applying guidance in a limited interval").
+   */
+  guidanceInterval?: readonly [number, number];
   /** Clean latents for conditioning frames (same layout as noise) and which values they fix. */
   conditionLatents?: Float32Array;
   /** 1 where a value is given clean, per latent value (expand a per-frame mask with `frameMaskToValues`). */
@@ -63,6 +69,26 @@ export function frameMaskToValues(
     }
   }
   return out;
+}
+
+/** The guidance scale at time t: the given one inside the interval, 1 (none) outside. */
+function guidanceAt(t: number, guidanceScale: number, interval: readonly [number, number] = [0, 1]): number {
+  return t >= interval[0] && t <= interval[1] ? guidanceScale : 1;
+}
+
+/** How many times `sample` calls the denoiser with these options (benchmarks count FLOPs with it). */
+export function denoiserCalls(
+  opts: Pick<SampleOptions, 'steps' | 'method' | 'schedule' | 'shift' | 'guidanceScale' | 'guidanceInterval'>,
+): number {
+  const times = timeSchedule(opts.steps, opts.schedule ?? 'shifted', opts.shift ?? 3);
+  const callsAt = (t: number) =>
+    guidanceAt(t, opts.guidanceScale ?? 1, opts.guidanceInterval) === 1 ? 1 : 2;
+  let calls = 0;
+  for (let i = 0; i < opts.steps; i++) {
+    calls += callsAt(times[i]!);
+    if (opts.method === 'heun' && times[i + 1]! > 0) calls += callsAt(times[i + 1]!);
+  }
+  return calls;
 }
 
 /** Velocity with classifier-free guidance. */
@@ -106,17 +132,18 @@ export async function sample(opts: SampleOptions): Promise<Float32Array> {
   const times = timeSchedule(steps, opts.schedule ?? 'shifted', opts.shift ?? 3).map(
     (t) => t * (opts.startTime ?? 1),
   );
+  const scaleAt = (t: number) => guidanceAt(t, guidanceScale, opts.guidanceInterval);
   let x: Float32Array = noise.slice();
   keepConditioningClean(x, conditionLatents, conditionMask);
   for (let i = 0; i < steps; i++) {
     const t = times[i];
     const next = times[i + 1];
     const dt = next - t; // negative: time runs from 1 to 0
-    const velocity = await guidedVelocity(denoise, x, t, guidanceScale);
+    const velocity = await guidedVelocity(denoise, x, t, scaleAt(t));
     let proposal = step(x, velocity, dt);
     if (method === 'heun' && next > 0) {
       keepConditioningClean(proposal, conditionLatents, conditionMask);
-      const velocityNext = await guidedVelocity(denoise, proposal, next, guidanceScale);
+      const velocityNext = await guidedVelocity(denoise, proposal, next, scaleAt(next));
       const average = new Float32Array(x.length);
       for (let j = 0; j < x.length; j++) average[j] = 0.5 * (velocity[j] + velocityNext[j]);
       proposal = step(x, average, dt);

@@ -10,6 +10,7 @@ import { readsEveryWord } from '../models/text.ts';
 import { Rng } from '../nn/init.ts';
 import type { GenerateRequest, VideoPipeline } from '../pipeline/generate.ts';
 import { imageToVideo } from '../pipeline/imageToVideo.ts';
+import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { curriculumScene } from '../train/curriculum.ts';
 import { captionScene } from '../world/captions.ts';
 import { renderClip } from '../world/render.ts';
@@ -29,6 +30,8 @@ export interface SuiteOptions {
   fps: number;
   steps: number;
   guidanceScale: number;
+  /** Times at which guidance applies (default: the pipeline's, `DEFAULT_SETTINGS.guidanceInterval`). */
+  guidanceInterval?: readonly [number, number];
   sampler?: SamplerMethod;
   /** Sampling schedule shift (default: the pipeline's). */
   shift?: number;
@@ -92,6 +95,7 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
   const settings = {
     steps: opts.steps,
     guidanceScale: opts.guidanceScale,
+    guidanceInterval: opts.guidanceInterval ?? DEFAULT_SETTINGS.guidanceInterval,
     sampler: opts.sampler ?? 'euler',
     ...(opts.shift === undefined ? {} : { shift: opts.shift }),
     factorized: opts.factorized ?? false,

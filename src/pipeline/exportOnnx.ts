@@ -39,6 +39,10 @@ export interface OnnxManifest {
   latentScale: number;
   /** The sampler's time schedule: t' = shift·t / (1 + (shift − 1)·t), as in src/diffusion/samplers.ts. */
   scheduleShift: number;
+  /** The sampling defaults of the Node pipeline (src/pipeline/settings.ts), for the page's form. */
+  guidanceScale: number;
+  /** Times t at which guidance applies, [low, high]. */
+  guidanceInterval: readonly [number, number];
   files: { denoiser: string; decoder: string; tokenizer: string };
 }
 
@@ -85,6 +89,8 @@ export async function exportOnnx(model: ModelBundle, options: OnnxExportOptions)
     captionLength: model.tokenizer.maxLength,
     latentScale: model.latentScale,
     scheduleShift: 3,
+    guidanceScale: DEFAULT_SETTINGS.guidanceScale,
+    guidanceInterval: DEFAULT_SETTINGS.guidanceInterval,
     files: { denoiser: 'denoiser.onnx', decoder: 'decoder.onnx', tokenizer: 'tokenizer.json' },
   };
   await writeFile(join(modelDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

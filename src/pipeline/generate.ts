@@ -23,6 +23,11 @@ export interface GenerateRequest {
   /** Sampling steps (each one or two DiT evaluations, two with guidance). */
   steps: number;
   guidanceScale: number;
+  /**
+   * Times t in [low, high] where guidance applies (elsewhere one conditional evaluation). Default:
+   * `DEFAULT_SETTINGS.guidanceInterval`.
+   */
+  guidanceInterval?: readonly [number, number];
   sampler: SamplerMethod;
   /**
    * Timestep shift of the sampling schedule (t' = shift·t / (1 + (shift − 1)·t)): above 1 spends
@@ -137,6 +142,7 @@ export class VideoPipeline {
       : undefined;
 
     const startTime = request.startTime ?? 1;
+    const guidanceInterval = request.guidanceInterval ?? DEFAULT_SETTINGS.guidanceInterval;
     if (!(startTime > 0 && startTime <= 1))
       throw new GenerationError(`start time must be in (0, 1], got ${startTime}`);
     const factorized =
@@ -181,6 +187,7 @@ export class VideoPipeline {
         steps: request.steps,
         method: request.sampler,
         guidanceScale: request.guidanceScale,
+        guidanceInterval,
         shift: request.shift,
         conditionLatents: new Float32Array(perFrame),
         conditionMask: new Float32Array(perFrame),
@@ -208,6 +215,7 @@ export class VideoPipeline {
       steps: request.steps,
       method: request.sampler,
       guidanceScale: request.guidanceScale,
+      guidanceInterval,
       shift: request.shift,
       conditionLatents,
       conditionMask: frameMaskToValues(conditionFrames, perFrame),

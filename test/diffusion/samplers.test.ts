@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { init } from '@jax-js/jax';
 import { jaxDenoiser } from '../../src/diffusion/denoiser.ts';
 import { sampleNoise } from '../../src/diffusion/flow.ts';
-import { frameMaskToValues, sample, timeSchedule } from '../../src/diffusion/samplers.ts';
+import { denoiserCalls, frameMaskToValues, sample, timeSchedule } from '../../src/diffusion/samplers.ts';
 import { ditParamSpec } from '../../src/models/dit.ts';
 import { PRESETS } from '../../src/models/presets.ts';
 import { initParams, Rng } from '../../src/nn/init.ts';
@@ -72,6 +72,41 @@ describe('samplers', () => {
     calls.length = 0;
     await sample({ noise, denoise, steps: 2, guidanceScale: 1 });
     assert.deepEqual(calls, [true, true], 'no unconditional pass without guidance');
+  });
+
+  test('guidance applies only at times inside its interval', async () => {
+    const times: [number, boolean][] = [];
+    const denoise = (x: Float32Array, t: number, conditional: boolean) => {
+      times.push([t, conditional]);
+      return x.map(() => (conditional ? 1 : 0.5));
+    };
+    // uniform schedule, 4 steps: t = 1, 0.75, 0.5, 0.25; guided only at 0.75 and 0.5
+    const result = await sample({
+      noise,
+      denoise,
+      steps: 4,
+      schedule: 'uniform',
+      guidanceScale: 3,
+      guidanceInterval: [0.4, 0.9],
+    });
+    assert.deepEqual(times, [
+      [1, true],
+      [0.75, true],
+      [0.75, false],
+      [0.5, true],
+      [0.5, false],
+      [0.25, true],
+    ]);
+    assert.equal(
+      denoiserCalls({ steps: 4, schedule: 'uniform', guidanceScale: 3, guidanceInterval: [0.4, 0.9] }),
+      times.length,
+    );
+    // two unguided steps at v = 1 and two guided at v = 2, each dt = −0.25
+    assertClose(
+      result,
+      noise.map((v) => v - 0.25 * (1 + 2 + 2 + 1)),
+      1e-6,
+    );
   });
 
   test('conditioning values stay clean, progress is reported', async () => {

@@ -58,7 +58,7 @@ interface BrowserClip {
 }
 
 test('the exported site expands the prompt and generates frames of the right size in Chromium, matching Node', async () => {
-  const model = await tinyModel();
+  const model = await tinyModel(0, { captionMatters: true });
   const manifest = await exportOnnx(model, { width: 16, height: 16, frames: 5, outDir: dir, site: true });
   assert.deepEqual(manifest.latentShape, [3, 4, 4, 4]);
   const browser = await launchChromium();
@@ -78,7 +78,9 @@ test('the exported site expands the prompt and generates frames of the right siz
       }, options)) as BrowserClip;
 
     // The page rewrites the prompt as `generate` and the API do: the same caption for the same seed.
-    const clip = await generateInPage(settings);
+    // Guidance on the middle step of three only (t = 1, 0.86, 0.6), so the page must honour the interval.
+    const guided = { ...settings, guidanceInterval: [0.7, 0.9] as [number, number] };
+    const clip = await generateInPage(guided);
     const pipeline = VideoPipeline.fromModel(model);
     const expansion = pipeline.expandPrompt(settings.prompt, {
       width: 16,
@@ -95,7 +97,7 @@ test('the exported site expands the prompt and generates frames of the right siz
     assert.equal(clip.height, 16);
     assert.equal(clip.pixels.length, 5 * 16 * 16 * 3);
     // Same seed, settings and caption as the Node pipeline: the same frames up to float rounding.
-    const node = await pipeline.generate({ ...settings, prompt: expansion.prompt, frames: 5 });
+    const node = await pipeline.generate({ ...guided, prompt: expansion.prompt, frames: 5 });
     await pipeline.dispose();
     let worst = 0;
     for (let i = 0; i < node.pixels.length; i++)

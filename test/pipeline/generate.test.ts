@@ -63,7 +63,7 @@ test('factorised sampling starts the clip from the still the same prompt and see
   await pipeline.dispose();
 });
 
-test('unknown prompt words are reported, and sizes off the grid are refused with the nearest valid one', async () => {
+test('unknown prompt words are reported; sizes off the grid are refused with the nearest valid one, backwards guidance intervals too', async () => {
   const pipeline = VideoPipeline.fromModel(await tinyModel());
   const video = await pipeline.generate({ ...request, prompt: 'a red zeppelin moves to the right' });
   assert.deepEqual(video.unknownWords, ['zeppelin']);
@@ -74,6 +74,15 @@ test('unknown prompt words are reported, and sizes off the grid are refused with
     },
   );
   assert.deepEqual(validShape(pipeline.model, 63, 30, 16), { width: 64, height: 32, frames: 17 });
+  for (const guidanceInterval of [
+    [0.9, 0.5],
+    [-0.1, 0.5],
+    [0.5, 1.5],
+  ] as [number, number][])
+    await assert.rejects(
+      () => pipeline.generate({ ...request, guidanceInterval }),
+      (e: unknown) => e instanceof GenerationError && /guidance interval must be/.test(e.message),
+    );
   await pipeline.dispose();
 });
 

@@ -100,13 +100,18 @@ export async function loadModel(base) {
 
 /**
  * Generates one clip. options: prompt, expandPrompt (default true), negativePrompt, seed, steps,
- * guidanceScale, sampler ('euler' | 'heun'), onProgress(percent). Returns RGB uint8 pixels
+ * guidanceScale, guidanceInterval ([low, high]: the times at which guidance applies; both default
+ * to the manifest's, the Node pipeline's defaults at export), sampler ('euler' | 'heun'),
+ * onProgress(percent). Returns RGB uint8 pixels
  * (frames, height, width, 3), the prompt the model read (`modelPrompt`) and how it was expanded
  * (`expansion`: expanded, reason when kept as written, ignoredWords).
  */
 export async function generate(model, options) {
   const { manifest, tokenizer, denoiser, decoder } = model;
-  const { seed = 0, steps = 12, guidanceScale = 1.5, sampler = 'euler', onProgress } = options;
+  const { seed = 0, steps = 12, sampler = 'euler', onProgress } = options;
+  // exports from before the manifest carried them guided everywhere at 1.5
+  const guidanceScale = options.guidanceScale ?? manifest.guidanceScale ?? 1.5;
+  const [low, high] = options.guidanceInterval ?? manifest.guidanceInterval ?? [0, 1];
   const shape = [1, ...manifest.latentShape];
   const count = manifest.latentShape.reduce((a, b) => a * b, 1);
   const length = manifest.captionLength;
@@ -141,7 +146,7 @@ export async function generate(model, options) {
   };
   const guided = async (latents, t) => {
     const cond = await denoise(latents, t, true);
-    if (guidanceScale === 1) return cond;
+    if (guidanceScale === 1 || t < low || t > high) return cond;
     const uncond = await denoise(latents, t, false);
     const v = new Float32Array(count);
     for (let i = 0; i < count; i++) v[i] = uncond[i] + guidanceScale * (cond[i] - uncond[i]);
