@@ -419,7 +419,7 @@ export function registerEditCommands(program: Command): void {
     .option('--guidance <scale>', 'guidance scale', Number.parseFloat, DEFAULT_SETTINGS.guidanceScale)
     .option(
       '--guidance-interval <low,high>',
-      'times t at which guidance applies',
+      'where guidance applies, as a share of the sampling path (1 = its noisy start)',
       parseGuidanceInterval,
       DEFAULT_SETTINGS.guidanceInterval,
     )

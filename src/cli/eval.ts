@@ -165,7 +165,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--guidance <scale>', 'guidance scale', String(DEFAULT_SETTINGS.guidanceScale))
     .option(
       '--guidance-interval <low,high>',
-      'times t at which guidance applies',
+      'where guidance applies, as a share of the sampling path (1 = its noisy start)',
       parseGuidanceInterval,
       DEFAULT_SETTINGS.guidanceInterval,
     )

@@ -34,7 +34,7 @@ export function withSamplingOptions(command: Command): Command {
     )
     .option(
       '--guidance-interval <low,high>',
-      'times t (1 = noise, 0 = clean) at which guidance applies',
+      'where guidance applies, as a share of the sampling path (1 = its noisy start, 0 = the clean end)',
       parseGuidanceInterval,
       DEFAULT_SETTINGS.guidanceInterval,
     )

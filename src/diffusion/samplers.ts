@@ -27,9 +27,12 @@ export interface SampleOptions {
   /** 1 = no guidance (one denoiser call per evaluation); > 1 strengthens the caption. */
   guidanceScale?: number;
   /**
-   * Times t in [low, high] at which guidance applies; elsewhere the conditional velocity alone
-   * (one call). Default [0, 1]: everywhere. Guidance at the noisiest steps and the last ones costs
-   * more than it gives (Kynkäänniemi et al. 2024, "Applying guidance in a limited interval").
+   * Where guidance applies, [low, high], as a share of the path's start time: for text-to-video
+   * the times t themselves, for an edit from `startTime` s the times t with t / s inside; elsewhere
+   * the conditional velocity alone (one call). Default [0, 1]: everywhere. Guidance at the
+   * noisiest steps and the last ones costs more than it gives (Kynkäänniemi et al. 2024,
+   * "Applying guidance in a limited interval"). Relative to the start, because an edit at strength
+   * 0.5 would otherwise get no guidance at all and follow its caption less (see the model card).
    */
   guidanceInterval?: readonly [number, number];
   /** Clean latents for conditioning frames (same layout as noise) and which values they fix. */
@@ -129,10 +132,9 @@ function step(x: Float32Array, velocity: Float32Array, dt: number): Float32Array
 export async function sample(opts: SampleOptions): Promise<Float32Array> {
   const { noise, denoise, steps, method = 'euler', guidanceScale = 1, onProgress } = opts;
   const { conditionLatents, conditionMask } = opts;
-  const times = timeSchedule(steps, opts.schedule ?? 'shifted', opts.shift ?? 3).map(
-    (t) => t * (opts.startTime ?? 1),
-  );
-  const scaleAt = (t: number) => guidanceAt(t, guidanceScale, opts.guidanceInterval);
+  const startTime = opts.startTime ?? 1;
+  const times = timeSchedule(steps, opts.schedule ?? 'shifted', opts.shift ?? 3).map((t) => t * startTime);
+  const scaleAt = (t: number) => guidanceAt(t / startTime, guidanceScale, opts.guidanceInterval);
   let x: Float32Array = noise.slice();
   keepConditioningClean(x, conditionLatents, conditionMask);
   for (let i = 0; i < steps; i++) {

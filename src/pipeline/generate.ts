@@ -24,7 +24,8 @@ export interface GenerateRequest {
   steps: number;
   guidanceScale: number;
   /**
-   * Times t in [low, high] where guidance applies (elsewhere one conditional evaluation). Default:
+   * Where guidance applies, as a share of the sampling path (1 its noisy start, 0 its clean end;
+   * see `SampleOptions.guidanceInterval`); elsewhere one conditional evaluation. Default:
    * `DEFAULT_SETTINGS.guidanceInterval`.
    */
   guidanceInterval?: readonly [number, number];

@@ -107,6 +107,21 @@ describe('samplers', () => {
       noise.map((v) => v - 0.25 * (1 + 2 + 2 + 1)),
       1e-6,
     );
+    // An edit from t = 0.5 takes the interval as shares of its own path: guided at 0.375 and 0.25.
+    times.length = 0;
+    await sample({
+      noise,
+      denoise,
+      steps: 4,
+      schedule: 'uniform',
+      guidanceScale: 3,
+      guidanceInterval: [0.4, 0.9],
+      startTime: 0.5,
+    });
+    assert.deepEqual(
+      times.filter(([, conditional]) => !conditional).map(([t]) => t),
+      [0.375, 0.25],
+    );
   });
 
   test('conditioning values stay clean, progress is reported', async () => {
