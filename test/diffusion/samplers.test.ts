@@ -80,15 +80,14 @@ describe('samplers', () => {
       times.push([t, conditional]);
       return x.map(() => (conditional ? 1 : 0.5));
     };
-    // uniform schedule, 4 steps: t = 1, 0.75, 0.5, 0.25; guided only at 0.75 and 0.5
-    const result = await sample({
-      noise,
-      denoise,
+    const interval = {
       steps: 4,
       schedule: 'uniform',
       guidanceScale: 3,
       guidanceInterval: [0.4, 0.9],
-    });
+    } as const;
+    // uniform schedule, 4 steps: t = 1, 0.75, 0.5, 0.25; guided only at 0.75 and 0.5
+    const result = await sample({ noise, denoise, ...interval });
     assert.deepEqual(times, [
       [1, true],
       [0.75, true],
@@ -97,10 +96,7 @@ describe('samplers', () => {
       [0.5, false],
       [0.25, true],
     ]);
-    assert.equal(
-      denoiserCalls({ steps: 4, schedule: 'uniform', guidanceScale: 3, guidanceInterval: [0.4, 0.9] }),
-      times.length,
-    );
+    assert.equal(denoiserCalls(interval), times.length);
     // two unguided steps at v = 1 and two guided at v = 2, each dt = −0.25
     assertClose(
       result,
@@ -109,15 +105,7 @@ describe('samplers', () => {
     );
     // An edit from t = 0.5 takes the interval as shares of its own path: guided at 0.375 and 0.25.
     times.length = 0;
-    await sample({
-      noise,
-      denoise,
-      steps: 4,
-      schedule: 'uniform',
-      guidanceScale: 3,
-      guidanceInterval: [0.4, 0.9],
-      startTime: 0.5,
-    });
+    await sample({ noise, denoise, ...interval, startTime: 0.5 });
     assert.deepEqual(
       times.filter(([, conditional]) => !conditional).map(([t]) => t),
       [0.375, 0.25],
