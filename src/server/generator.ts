@@ -19,6 +19,8 @@ export interface VideoJobInput {
   seed: number;
   steps: number | null;
   guidanceScale: number | null;
+  /** Where guidance applies; null or absent (jobs stored before it existed): the pipeline's default. */
+  guidanceInterval?: [number, number] | null;
   fps: number | null;
   negativePrompt: string | null;
   /**

@@ -133,6 +133,7 @@ export class PipelineGenerator implements VideoGenerator {
       seed: job.seed,
       steps: job.steps ?? this.options.defaultSteps ?? DEFAULT_SETTINGS.steps,
       guidanceScale: job.guidanceScale ?? this.options.defaultGuidance ?? DEFAULT_SETTINGS.guidanceScale,
+      guidanceInterval: job.guidanceInterval ?? DEFAULT_SETTINGS.guidanceInterval,
       sampler: 'euler' as const,
       ...native,
       fps,

@@ -24,6 +24,20 @@ function numeric(min: number, max: number, integer: boolean) {
   ]);
 }
 
+/**
+ * Kinema's guidance interval: [low, high] shares of the sampling path, 0 ≤ low ≤ high ≤ 1, as a
+ * JSON array or as "low,high" in multipart.
+ */
+const guidanceInterval = z
+  .union([
+    z.tuple([z.number(), z.number()]),
+    z
+      .string()
+      .regex(/^\s*\d*\.?\d+\s*,\s*\d*\.?\d+\s*$/, 'expected "low,high", e.g. "0.55,0.95"')
+      .transform((s) => s.split(',').map(Number) as [number, number]),
+  ])
+  .refine(([low, high]) => low >= 0 && low <= high && high <= 1, 'expected 0 ≤ low ≤ high ≤ 1');
+
 export function requestSchemas(limits: ServerLimits) {
   const prompt = z.string().trim().min(1, 'prompt must not be empty').max(limits.maxPromptChars);
   const seconds = z
@@ -38,6 +52,8 @@ export function requestSchemas(limits: ServerLimits) {
     seed: numeric(0, 2 ** 32 - 1, true).optional(),
     steps: numeric(1, 1000, true).optional(),
     guidance_scale: numeric(1, 30, false).optional(),
+    /** Kinema-only: where guidance applies (default: the pipeline's, see src/pipeline/settings.ts). */
+    guidance_interval: guidanceInterval.optional(),
     fps: numeric(1, 60, true).optional(),
     negative_prompt: z.string().max(limits.maxPromptChars).optional(),
     /** Kinema-only: false gives the model the prompt as written (default: expanded, see video.kinema). */
@@ -83,7 +99,14 @@ export type RequestSchemas = ReturnType<typeof requestSchemas>;
 export type CreateRequest = z.infer<RequestSchemas['create']>;
 export type Extras = Pick<
   CreateRequest,
-  'seed' | 'steps' | 'guidance_scale' | 'fps' | 'negative_prompt' | 'expand_prompt' | 'likeness_consent'
+  | 'seed'
+  | 'steps'
+  | 'guidance_scale'
+  | 'guidance_interval'
+  | 'fps'
+  | 'negative_prompt'
+  | 'expand_prompt'
+  | 'likeness_consent'
 >;
 
 /** Parses with a schema; the first issue becomes a 400 naming the field. */

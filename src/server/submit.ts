@@ -65,6 +65,7 @@ export async function submitJob(options: AppOptions, req: JobRequest): Promise<V
     seed: req.seed ?? randomInt(0, 2 ** 32 - 1),
     steps: req.steps ?? null,
     guidanceScale: req.guidance_scale ?? null,
+    guidanceInterval: req.guidance_interval ?? null,
     fps: req.fps ?? req.source?.input.fps ?? null,
     negativePrompt: req.negative_prompt ?? null,
     expandPrompt: req.expand_prompt ?? true,

@@ -44,6 +44,8 @@ export interface KinemaVideoFields {
     frames: number | null;
     steps: number | null;
     guidance_scale: number | null;
+    /** [low, high] as requested; null: the default (see src/pipeline/settings.ts). */
+    guidance_interval: [number, number] | null;
     negative_prompt: string | null;
     /** The prompt as the model read it (expanded unless expand_prompt was false); null until done. */
     model_prompt: string | null;
@@ -77,6 +79,7 @@ export function toVideoObject(r: VideoRecord): VideoObject {
       frames: r.result?.frames ?? null,
       steps: r.input.steps,
       guidance_scale: r.input.guidanceScale,
+      guidance_interval: r.input.guidanceInterval ?? null,
       negative_prompt: r.input.negativePrompt,
       model_prompt: r.result?.modelPrompt ?? null,
       attempts: r.attempts,

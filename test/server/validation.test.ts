@@ -97,6 +97,13 @@ describe('bad input', () => {
     await expectError('/v1/videos', json({ prompt: 'a ball', size: '99999x1' }), 400, 'size');
     await expectError('/v1/videos', json({ prompt: 'a ball', seed: 'abc' }), 400, 'seed');
     await expectError('/v1/videos', json({ prompt: 'a ball', expand_prompt: 'maybe' }), 400, 'expand_prompt');
+    for (const guidance_interval of [[0.9, 0.5], [0.5, 1.5], [0.5], 'soon', '0.5;0.9'])
+      await expectError(
+        '/v1/videos',
+        json({ prompt: 'a ball', guidance_interval }),
+        400,
+        'guidance_interval',
+      );
     await expectError(
       '/v1/videos',
       json({ prompt: 'a ball', model: 'dall-e-3' }),
@@ -204,6 +211,19 @@ describe('bad input', () => {
     await expectError('/v1/videos/characters/..%2Fx', { method: 'GET' }, 404);
   });
 
+  test('a guidance interval is taken as a JSON array or as "low,high" in multipart, and shown on the video', async () => {
+    const asJson = await call('/v1/videos', json({ prompt: 'a ball', guidance_interval: [0.5, 0.9] }));
+    assert.equal(asJson.status, 200, JSON.stringify(asJson.body));
+    const asForm = await call('/v1/videos', form({ prompt: 'a ball', guidance_interval: '0.5,0.9' }));
+    assert.equal(asForm.status, 200, JSON.stringify(asForm.body));
+    const plain = await call('/v1/videos', json({ prompt: 'a ball' }));
+    const intervalOf = (body: unknown) =>
+      (body as { kinema: { guidance_interval: unknown } }).kinema.guidance_interval;
+    assert.deepEqual(intervalOf(asJson.body), [0.5, 0.9]);
+    assert.deepEqual(intervalOf(asForm.body), [0.5, 0.9]);
+    assert.equal(intervalOf(plain.body), null, 'not asked for: the default applies');
+  });
+
   test('content of an unfinished video is a 409 the client will not retry', async () => {
     const { body } = await call('/v1/videos', json({ prompt: 'a ball' }));
     const { status, res } = await call(`/v1/videos/${(body as { id: string }).id}/content`);
@@ -250,6 +270,7 @@ describe('fuzz', () => {
     'seed',
     'steps',
     'guidance_scale',
+    'guidance_interval',
     'fps',
     'negative_prompt',
     'input_reference',
