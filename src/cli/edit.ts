@@ -29,7 +29,7 @@ import { DEFAULT_SETTINGS, framesForSeconds, type GenerationSettings } from '../
 import { c2paReadable } from '../provenance/c2pa.ts';
 import { LikenessRefused } from '../safety/likeness.ts';
 import { assertPromptAllowed } from '../safety/policy.ts';
-import { parseGuidanceInterval, parseSize, withSamplingOptions } from './generate.ts';
+import { guidanceIntervalOption, parseSize, withSamplingOptions } from './generate.ts';
 import { createProgressBar } from './progress.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -417,12 +417,7 @@ export function registerEditCommands(program: Command): void {
     .option('--seed <n>', 'seed for items without one', int, DEFAULT_SETTINGS.seed)
     .option('--steps <n>', 'sampling steps', int, DEFAULT_SETTINGS.steps)
     .option('--guidance <scale>', 'guidance scale', Number.parseFloat, DEFAULT_SETTINGS.guidanceScale)
-    .option(
-      '--guidance-interval <low,high>',
-      'where guidance applies, as a share of the sampling path (1 = its noisy start)',
-      parseGuidanceInterval,
-      DEFAULT_SETTINGS.guidanceInterval,
-    )
+    .addOption(guidanceIntervalOption())
     .option('--size <WxH>', 'frame size', '64x64')
     .option('--fps <n>', 'frames per second', Number.parseFloat, DEFAULT_SETTINGS.fps)
     .option('--frames <n>', 'frames per clip (1 + 2k)', int, 17)

@@ -29,7 +29,7 @@ import { DEFAULT_SETTINGS } from '../pipeline/settings.ts';
 import { CHECKPOINT_FORMAT, loadCheckpoint } from '../train/checkpoint.ts';
 import { checkpointPreset } from '../train/pack.ts';
 import { parseSpec, type SceneSpec } from '../world/spec.ts';
-import { parseGuidanceInterval } from './generate.ts';
+import { guidanceIntervalOption } from './generate.ts';
 import { createProgressBar } from './progress.ts';
 import { backgroundList } from './train.ts';
 
@@ -163,12 +163,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--frames <n>', 'frames per clip', '17')
     .option('--steps <n>', 'sampling steps', String(DEFAULT_SETTINGS.steps))
     .option('--guidance <scale>', 'guidance scale', String(DEFAULT_SETTINGS.guidanceScale))
-    .option(
-      '--guidance-interval <low,high>',
-      'where guidance applies, as a share of the sampling path (1 = its noisy start)',
-      parseGuidanceInterval,
-      DEFAULT_SETTINGS.guidanceInterval,
-    )
+    .addOption(guidanceIntervalOption())
     .addOption(new Option('--sampler <name>', 'sampler').choices(['euler', 'heun']).default('euler'))
     .option('--shift <s>', 'timestep shift of the sampling schedule (default 3, as trained)')
     .addOption(

@@ -32,13 +32,18 @@ export function withSamplingOptions(command: Command): Command {
       Number.parseFloat,
       DEFAULT_SETTINGS.guidanceScale,
     )
-    .option(
-      '--guidance-interval <low,high>',
-      'where guidance applies, as a share of the sampling path (1 = its noisy start, 0 = the clean end)',
-      parseGuidanceInterval,
-      DEFAULT_SETTINGS.guidanceInterval,
-    )
+    .addOption(guidanceIntervalOption())
     .addOption(new Option('--sampler <name>', 'ODE sampler').choices(['euler', 'heun']).default('euler'));
+}
+
+/** `--guidance-interval LOW,HIGH`, for every command that samples. */
+export function guidanceIntervalOption(): Option {
+  return new Option(
+    '--guidance-interval <low,high>',
+    'where guidance applies, as a share of the sampling path (1 = its noisy start, 0 = the clean end)',
+  )
+    .argParser(parseGuidanceInterval)
+    .default(DEFAULT_SETTINGS.guidanceInterval);
 }
 
 /** "0.55,0.95" → [0.55, 0.95]; the range itself is checked with the other settings. */
