@@ -29,6 +29,14 @@ function conditioningShares(value: string) {
   return { firstFrame, prefix, firstAndLast };
 }
 
+/** "3" → 3, "3,1" → [3, 1] (a mixture); the config's schema checks the range. */
+function timestepShifts(value: string): number | number[] {
+  const shifts = value.split(',').map((v) => Number(v.trim()));
+  if (shifts.some((v) => !Number.isFinite(v)))
+    throw new InvalidArgumentError(`"${value}" is not a list of numbers`);
+  return shifts.length === 1 ? shifts[0]! : shifts;
+}
+
 function levelMix(value: string) {
   const [level, share] = value.split(':').map((v) => Number(v.trim()));
   if (!Number.isInteger(level) || !Number.isFinite(share) || value.split(':').length !== 2) {
@@ -122,6 +130,11 @@ export function registerTrainCommands(program: Command): void {
       Number.parseFloat,
     )
     .option(
+      '--timestep-shift <shifts>',
+      'DiT: shift of the training timesteps towards noise (default 3); several, comma-separated, are a mixture (3,1: more training at low noise)',
+      timestepShifts,
+    )
+    .option(
       '--conditioning <first,prefix,ends>',
       'DiT: shares of samples that see their first latent frame, a prefix, or the first and last clean (default 0.1,0.05,0.05)',
       conditioningShares,
@@ -184,6 +197,7 @@ export function registerTrainCommands(program: Command): void {
         edgeWeight: opts.edgeWeight,
         extendVocab: opts.extendVocab,
         terminalFraction: opts.terminalFraction,
+        timestepShift: opts.timestepShift,
         conditioning: opts.conditioning,
         captionProbe: opts.captionProbe,
         tokenProbe: opts.tokenProbe,

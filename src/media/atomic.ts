@@ -25,13 +25,16 @@ export async function writeAtomically<T>(target: string, write: (tmp: string) =>
   }
 }
 
-/** Renames; a folder target that exists is swapped out and removed (rename cannot overwrite it). */
+/**
+ * Renames; a target that rename cannot overwrite (a folder, or a file where a folder goes) is
+ * swapped out and removed.
+ */
 async function replace(tmp: string, target: string): Promise<void> {
   try {
     await rename(tmp, target);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EISDIR') throw err;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EISDIR' && code !== 'ENOTDIR') throw err;
     const old = tempSibling(target);
     await rename(target, old);
     await rename(tmp, target);

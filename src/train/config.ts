@@ -44,8 +44,13 @@ export const trainConfigSchema = z.object({
   weightDecay: z.number().min(0).max(1).default(0.01),
   clipNorm: z.number().min(0).default(1),
   emaDecay: z.number().min(0).max(1).default(0.999),
-  /** Shift of the training timesteps towards noise; the sampler's schedule uses the same (3). */
-  timestepShift: z.number().min(1).max(10).default(3),
+  /**
+   * Shift of the training timesteps towards noise; the sampler's schedule uses the same (3).
+   * Several: each sample draws one of them (a mixture; [3, 1] trains low noise more).
+   */
+  timestepShift: z
+    .union([z.number().min(1).max(10), z.array(z.number().min(1).max(10)).min(1).max(8)])
+    .default(3),
   /** Share of samples trained at almost pure noise, where only the caption can decide the clip. */
   terminalFraction: z.number().min(0).max(1).default(0.25),
   /**

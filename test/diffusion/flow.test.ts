@@ -65,6 +65,14 @@ describe('rectified flow', () => {
     assert.ok(Math.abs(shifted[2000]! - 0.75) < 0.03);
     const high = (xs: number[]) => xs.filter((v) => v > 0.9).length / xs.length;
     assert.ok(high(shifted) > 5 * high(sorted), `${high(shifted)} vs ${high(sorted)}`);
+    // A mixture of shifts: one shift in a list is that shift; [3, 1] trains low noise more.
+    assert.deepEqual(
+      sampleTimesteps(new Rng(1), 64, { shift: [3] }),
+      sampleTimesteps(new Rng(1), 64, { shift: 3 }),
+    );
+    const mixed = Array.from(sampleTimesteps(new Rng(1), 4000, { shift: [3, 1] }));
+    const low = (xs: number[]) => xs.filter((v) => v < 0.35).length / xs.length;
+    assert.ok(low(mixed) > 3 * low(shifted) && low(mixed) < low(sorted), `${low(mixed)} vs ${low(shifted)}`);
     // A quarter of the batch at almost pure noise, where only the caption can decide the clip.
     const terminal = sampleTimesteps(new Rng(2), 4000, { shift: 3, terminalFraction: 0.25 });
     const nearOne = terminal.filter((v) => v >= 0.995 && v < 1).length / terminal.length;

@@ -214,6 +214,15 @@ test('PNG sequence is lossless and indexed', async () => {
   }
   await writePngSequence(worldLikeClip(32, 24, 2, 8), out); // replaces the folder whole
   assert.equal((await readdir(out)).length, 3);
+  // Over a file of the same name (`-o clip.png` after a thumbnail there): the file is replaced.
+  const overFile = join(dir, 'was-a-file.png');
+  await writeThumbnail(clip, overFile);
+  await writePngSequence(clip, overFile);
+  assert.equal((await readdir(overFile)).length, 5);
+  assert.deepEqual(
+    (await readdir(dir)).filter((name) => name.startsWith('.')),
+    [],
+  );
 });
 
 test('thumbnails: PNG exact, JPEG and WebP close', async () => {
