@@ -263,6 +263,10 @@ export function registerEvalCommands(program: Command): void {
           const n = report.prompts[attribute as keyof typeof report.prompts];
           process.stdout.write(`  ${attribute.padEnd(10)} ${cells.join('  ')}  (${n} prompts)\n`);
         }
+        const errors = Object.entries(report.errors).map(
+          ([t, e]) => `t=${t}: ${e === null ? 'n/a' : e.toFixed(4)}`,
+        );
+        process.stdout.write(`  x0 error with the true caption (object-weighted): ${errors.join('  ')}\n`);
       }
     });
   evalCmd

@@ -6,7 +6,8 @@
 // the two errors is > 1. A ratio of 1 means the word is ignored, whatever the samples look like.
 //
 // This needs no sampling and no oracle, so it is cheap (a few DiT evaluations per prompt) and it
-// separates "the model cannot draw X" from "the model does not listen to X". The error is
+// separates "the model cannot draw X" from "the model does not listen to X". The error under the
+// true caption alone, per noise level, is reported too: how well the DiT denoises at each t. The error is
 // object-weighted as in training (objectLossWeights), so a small object counts.
 import { objectLossWeights } from '../diffusion/flow.ts';
 import { type Tokenizer, tokenizeBatch } from '../models/text.ts';
@@ -47,6 +48,11 @@ export interface SensitivityReport {
   ratios: Record<SensitivityAttribute, Record<string, number | null>>;
   /** Prompts used per attribute. */
   prompts: Record<SensitivityAttribute, number>;
+  /**
+   * Per time: the one-step x0 error under the true caption, object-weighted, per latent value,
+   * over the prompts used (how well the DiT denoises at each noise level, words aside).
+   */
+  errors: Record<string, number | null>;
 }
 
 const SHAPE_CLASSES = CLASSES.filter((c) => c.kind === 'shape').map((c) => c.name);
@@ -147,6 +153,8 @@ export async function captionSensitivity(
     SensitivityAttribute,
     number
   >;
+  const truthSums = options.times.map(() => 0);
+  let truthPrompts = 0;
 
   // Object-weighted squared error of the one-step x0 estimate from x_t under a caption.
   const error = async (x0: Float32Array, weights: Float32Array, caption: string, t: number, seed: number) => {
@@ -165,11 +173,15 @@ export async function captionSensitivity(
       if (!changes.length) continue;
       const x0 = await pipeline.encodePixels(renderClip(spec, seed).pixels, width, height, frames);
       const weights = objectLossWeights(x0, [1, ...shape], 8); // (frames·height·width) positions
+      // The same noise (seed + k) under every caption: only the words differ.
+      const truth: number[] = [];
+      for (const [k, t] of options.times.entries()) truth.push(await error(x0, weights, prompt, t, seed + k));
+      for (const [k, e] of truth.entries()) truthSums[k]! += e;
+      truthPrompts++;
       for (const [attribute, changed] of changes) {
         const wrongCaption = captionScene(changed, seed).detailed;
         for (const [k, t] of options.times.entries()) {
-          // the same noise for both captions: only the words differ
-          sums[attribute][k]!.truth += await error(x0, weights, prompt, t, seed + k);
+          sums[attribute][k]!.truth += truth[k]!;
           sums[attribute][k]!.changed += await error(x0, weights, wrongCaption, t, seed + k);
         }
         used[attribute]++;
@@ -186,5 +198,8 @@ export async function captionSensitivity(
       ),
     ]),
   ) as SensitivityReport['ratios'];
-  return { ratios, prompts: used };
+  const errors = Object.fromEntries(
+    options.times.map((t, k) => [String(t), truthPrompts ? truthSums[k]! / (truthPrompts * count) : null]),
+  );
+  return { ratios, prompts: used, errors };
 }

@@ -38,11 +38,14 @@ test('changed scenes differ in exactly the one attribute, and their captions say
 
 test('the shipped model listens to colour words (ratio > 1) and the report covers every attribute', async () => {
   const pipeline = await VideoPipeline.load(DEFAULT_WEIGHTS);
-  const report = await captionSensitivity(pipeline, { ...DEFAULT_SENSITIVITY, count: 8, times: [0.9] });
+  const report = await captionSensitivity(pipeline, { ...DEFAULT_SENSITIVITY, count: 8, times: [0.3, 0.9] });
   await pipeline.dispose();
   assert.ok(report.ratios.color['0.9']! > 1.1, `colour ratio ${report.ratios.color['0.9']}`);
   for (const attribute of ['class', 'direction'] as const) {
     assert.ok(report.prompts[attribute] > 0);
     assert.ok(Number.isFinite(report.ratios[attribute]['0.9']));
   }
+  // Denoising error per noise level: less noise, a closer estimate of the clean clip.
+  const [low, high] = [report.errors['0.3']!, report.errors['0.9']!];
+  assert.ok(low > 0 && low < high, `x0 error ${low} at t = 0.3, ${high} at t = 0.9`);
 });
