@@ -6,9 +6,9 @@
 // the two errors is > 1. A ratio of 1 means the word is ignored, whatever the samples look like.
 //
 // This needs no sampling and no oracle, so it is cheap (a few DiT evaluations per prompt) and it
-// separates "the model cannot draw X" from "the model does not listen to X". The error under the
-// true caption alone, per noise level, is reported too: how well the DiT denoises at each t. The error is
-// object-weighted as in training (objectLossWeights), so a small object counts.
+// separates "the model cannot draw X" from "the model does not listen to X". The error is
+// object-weighted as in training (objectLossWeights), so a small object counts. The error under
+// the true caption alone, per noise level, is reported too: how well the DiT denoises at each t.
 import { objectLossWeights } from '../diffusion/flow.ts';
 import { type Tokenizer, tokenizeBatch } from '../models/text.ts';
 import { Rng } from '../nn/init.ts';
