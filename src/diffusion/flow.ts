@@ -138,7 +138,8 @@ export function sampleTimesteps(
   opts: { mean?: number; std?: number; shift?: number | readonly number[]; terminalFraction?: number } = {},
 ): Float32Array {
   const { mean = 0, std = 1, shift = 1, terminalFraction = 0 } = opts;
-  // Several shifts: each sample takes one of them at random (a mixture of the distributions).
+  // Several shifts: each sample takes one of them at random (a mixture of the distributions). One
+  // shift draws nothing more, so runs from before the mixture replay the same timesteps on resume.
   const shifts = typeof shift === 'number' ? [shift] : shift;
   const t = new Float32Array(batch);
   for (let i = 0; i < batch; i++) {
