@@ -150,6 +150,7 @@ if (wants('transformer')) {
       tree.ref(state.v),
       tree.ref(jaxBatch),
       np.array(1),
+      np.array(1),
     );
     r.loss.dataSync();
     tree.dispose([r.params, r.m, r.v, r.gradNorm, r.lr]);
@@ -327,6 +328,7 @@ async function realStep(
             tree.ref(state.v),
             tree.ref(jb),
             np.array(10),
+            np.array(10),
           );
           r.loss.dataSync();
           tree.dispose([r.params, r.m, r.v, r.gradNorm, r.lr]);
@@ -477,7 +479,7 @@ async function trainOnBothExecutors(
     const t2 = performance.now();
     // Moving the batch into jax-js counts, as ORT's step counts feeding it.
     const jaxBatch = Object.fromEntries(Object.entries(batch).map(([k, t]) => [k, toJax(t)]));
-    const r = jaxStep(state.params, state.m, state.v, jaxBatch, np.array(s));
+    const r = jaxStep(state.params, state.m, state.v, jaxBatch, np.array(s), np.array(s));
     curves.jaxjs.push((r.loss.dataSync() as Float32Array)[0]!);
     const t3 = performance.now();
     r.gradNorm.dispose();

@@ -45,8 +45,11 @@ export type TrainsParameter = (name: string) => boolean;
 const trainsAll: TrainsParameter = () => true;
 
 /**
- * The training step as a pure jax-js function: (params, m, v, batch, step) → new state and metrics.
- * `step` is a float32 scalar counting from 1. Consumes its arguments. Frozen parameters (`trains`
+ * The training step as a pure jax-js function: (params, m, v, batch, step, momentStep) → new state
+ * and metrics. `step` (float32 scalar, from 1) places the step on the learning-rate schedule;
+ * `momentStep` counts the updates m and v hold (from 1), for Adam's bias corrections. They differ
+ * when a run starts part-way through a schedule with fresh moments (from a model's weights): with
+ * the schedule's step there, the first updates would be ≈ 3–6× the learning rate. Consumes its arguments. Frozen parameters (`trains`
  * false) pass through with their moments: no update, no weight decay, and their gradients stay out
  * of the clipping norm.
  */
@@ -55,8 +58,8 @@ export function makeTrainStep(
   cfg: AdamWConfig,
   decays: (name: string, ndim: number) => boolean = decaysByDefault,
   trains: TrainsParameter = trainsAll,
-): (params: Params, m: Params, v: Params, batch: Batch, step: np.Array) => StepResult {
-  return (params, m, v, batch, step) => {
+): (params: Params, m: Params, v: Params, batch: Batch, step: np.Array, momentStep: np.Array) => StepResult {
+  return (params, m, v, batch, step, momentStep) => {
     const [lossValue, allGrads] = valueAndGrad(loss)(tree.ref(params), batch);
     const trained = { params: {} as Params, m: {} as Params, v: {} as Params, grads: {} as Params };
     const frozen = { params: {} as Params, m: {} as Params, v: {} as Params };
@@ -69,8 +72,8 @@ export function makeTrainStep(
       else allGrads[name].dispose();
     }
     const { grads: clipped, norm } = clipByGlobalNorm(trained.grads, cfg.clipNorm);
-    const lr = learningRate(step.ref, cfg);
-    const next = adamwUpdate(trained.params, clipped, trained, step, lr.ref, cfg, decays);
+    const lr = learningRate(step, cfg);
+    const next = adamwUpdate(trained.params, clipped, trained, momentStep, lr.ref, cfg, decays);
     return {
       params: { ...next.params, ...frozen.params },
       m: { ...next.state.m, ...frozen.m },
@@ -97,6 +100,13 @@ export interface OrtTrainStepOptions {
   step?: number;
 }
 
+/** AdamW's first and second moments, and how many updates they hold (absent: all of the run's). */
+export interface AdamMoments {
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+  steps?: number;
+}
+
 interface StateBuffers {
   params: Record<string, Float32Array>;
   m: Record<string, Float32Array>;
@@ -117,12 +127,12 @@ export function exportTrainStep(
 ): ExportedGraph {
   const step = makeTrainStep(loss, cfg, decays, trains);
   // Trace with a record output flattened into a tuple, so output names are params_out.*, m_out.*, …
-  const asTuple = (p: Params, m: Params, v: Params, b: Batch, s: np.Array) => {
-    const r = step(p, m, v, b, s);
+  const asTuple = (p: Params, m: Params, v: Params, b: Batch, s: np.Array, ms: np.Array) => {
+    const r = step(p, m, v, b, s, ms);
     return [r.params, r.m, r.v, r.loss, r.gradNorm, r.lr];
   };
-  return exportFunction(asTuple, [params, params, params, batch, new ArraySpec([])], {
-    argNames: ['params', 'm', 'v', 'batch', 'step'],
+  return exportFunction(asTuple, [params, params, params, batch, new ArraySpec([]), new ArraySpec([])], {
+    argNames: ['params', 'm', 'v', 'batch', 'step', 'momentStep'],
     outputNames: ['params_out', 'm_out', 'v_out', 'loss', 'gradNorm', 'lr'],
     name: 'train_step',
     ...exportOptions,
@@ -139,6 +149,8 @@ export class OrtTrainStep {
     lr: new Float32Array(1),
   };
   private stepNumber: number;
+  /** Updates the moments hold, plus one (see makeTrainStep's momentStep). */
+  private momentStepNumber: number;
 
   private constructor(
     readonly session: OrtSession,
@@ -158,6 +170,7 @@ export class OrtTrainStep {
     this.current = { params: fresh(initial), m: fresh(), v: fresh() };
     this.spare = { params: fresh(), m: fresh(), v: fresh() };
     this.stepNumber = firstStep;
+    this.momentStepNumber = 1;
   }
 
   /**
@@ -192,7 +205,10 @@ export class OrtTrainStep {
 
   /** Runs one step on `batch` (host arrays) and returns its loss, gradient norm and learning rate. */
   async step(batch: Record<string, HostTensor>): Promise<{ loss: number; gradNorm: number; lr: number }> {
-    const feeds: Record<string, HostTensor> = { step: { data: Float32Array.of(this.stepNumber), shape: [] } };
+    const feeds: Record<string, HostTensor> = {
+      step: { data: Float32Array.of(this.stepNumber), shape: [] },
+      momentStep: { data: Float32Array.of(this.momentStepNumber), shape: [] },
+    };
     const fetches: Record<string, HostTensor> = {};
     for (const section of SECTIONS) {
       for (const [k, shape] of Object.entries(this.shapes)) {
@@ -209,6 +225,7 @@ export class OrtTrainStep {
     await this.session.run(feeds, fetches);
     [this.current, this.spare] = [this.spare, this.current];
     this.stepNumber++;
+    this.momentStepNumber++;
     return { loss: this.scalars.loss[0], gradNorm: this.scalars.gradNorm[0], lr: this.scalars.lr[0] };
   }
 
@@ -219,6 +236,7 @@ export class OrtTrainStep {
   rollback(): void {
     [this.current, this.spare] = [this.spare, this.current];
     this.stepNumber--;
+    this.momentStepNumber--;
   }
 
   /** Current parameters as host arrays (live views: copy them to keep a snapshot). */
@@ -226,17 +244,20 @@ export class OrtTrainStep {
     return this.current.params;
   }
 
-  /** Current AdamW moments as host arrays (live views), for checkpoints. */
-  get moments(): { m: Record<string, Float32Array>; v: Record<string, Float32Array> } {
-    return { m: this.current.m, v: this.current.v };
+  /**
+   * Current AdamW moments as host arrays (live views), for checkpoints, with the number of updates
+   * they hold (`steps`; fewer than the schedule's steps when they started part-way).
+   */
+  get moments(): AdamMoments {
+    return { m: this.current.m, v: this.current.v, steps: this.momentStepNumber - 1 };
   }
 
-  /** Replaces parameters and moments (resuming from a checkpoint). Missing moments reset to zero. */
-  load(
-    params: Record<string, Float32Array>,
-    moments?: { m: Record<string, Float32Array>; v: Record<string, Float32Array> },
-    nextStep?: number,
-  ): void {
+  /**
+   * Replaces parameters and moments (resuming from a checkpoint); `nextStep` is the schedule's next
+   * step. Missing moments reset to zero and their bias corrections start again; moments without a
+   * count of their own are taken to have started with the schedule.
+   */
+  load(params: Record<string, Float32Array>, moments?: AdamMoments, nextStep?: number): void {
     for (const k of Object.keys(this.shapes)) {
       if (!params[k] || params[k].length !== this.current.params[k].length) {
         throw new TrainStepError(`parameter '${k}' is missing or has the wrong size`);
@@ -251,6 +272,7 @@ export class OrtTrainStep {
       }
     }
     if (nextStep !== undefined) this.stepNumber = nextStep;
+    this.momentStepNumber = moments ? (moments.steps ?? this.stepNumber - 1) + 1 : 1;
   }
 
   async dispose(): Promise<void> {

@@ -87,7 +87,9 @@ export function clipByGlobalNorm(grads: Params, maxNorm: number): { grads: Param
 }
 
 /**
- * One AdamW update at `step` (float32 scalar, from 1) with learning rate `lr` (scalar).
+ * One AdamW update with learning rate `lr` (scalar). `step` (float32 scalar, from 1) counts the
+ * updates the moments in `state` have taken in, for the bias corrections: moments that start at zero
+ * part-way through a schedule start this count at 1 again.
  * Consumes params, grads, state, step and lr; returns the new parameters and state.
  */
 export function adamwUpdate(

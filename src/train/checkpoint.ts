@@ -28,6 +28,11 @@ export interface Checkpoint {
   ema?: HostParams;
   adamM?: HostParams;
   adamV?: HostParams;
+  /**
+   * Updates the moments hold, when fewer than `step` (they started at zero part-way through the
+   * schedule, as when a run starts from a model's weights); absent: as many as `step`.
+   */
+  adamSteps?: number;
   /** Extra string records, e.g. `tokenizer` (JSON) or `scores` (JSON). */
   extra?: Record<string, string>;
 }
@@ -60,6 +65,7 @@ export async function saveCheckpoint(
     step: String(ckpt.step),
     config: JSON.stringify(ckpt.config),
   };
+  if (ckpt.adamSteps !== undefined && ckpt.adamM) metadata.adam_steps = String(ckpt.adamSteps);
   for (const [key, value] of Object.entries(ckpt.extra ?? {})) metadata[`extra.${key}`] = value;
   await saveSafetensors(path, tensors, metadata);
 }
@@ -98,6 +104,7 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     ema: sections.ema,
     adamM: sections.adam_m,
     adamV: sections.adam_v,
+    ...(metadata.adam_steps !== undefined && { adamSteps: Number(metadata.adam_steps) }),
     extra,
   };
 }

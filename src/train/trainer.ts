@@ -824,7 +824,8 @@ export class Trainer {
         h ? Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.data])) : undefined;
       const m = flat(resumed.adamM);
       const v = flat(resumed.adamV);
-      ortStep.load(flat(resumed.params)!, m && v ? { m, v } : undefined, resumed.step + 1);
+      const moments = m && v ? { m, v, steps: resumed.adamSteps } : undefined;
+      ortStep.load(flat(resumed.params)!, moments, resumed.step + 1);
       ema = resumed.ema ?? createEma(resumed.params);
       step = resumed.step;
     }
@@ -922,7 +923,7 @@ export class Trainer {
   checkpoint(): Checkpoint {
     const withShapes = (record: Record<string, Float32Array>): HostParams =>
       Object.fromEntries(Object.entries(record).map(([k, data]) => [k, { shape: this.ema[k]!.shape, data }]));
-    const { m, v } = this.active.moments;
+    const { m, v, steps } = this.active.moments;
     return {
       stage: this.config.stage,
       step: this.step,
@@ -931,6 +932,7 @@ export class Trainer {
       ema: this.ema,
       adamM: withShapes(m),
       adamV: withShapes(v),
+      adamSteps: steps,
       extra: this.stage.extra(),
     };
   }

@@ -100,7 +100,7 @@ describe('convergence: ORT vs jax-js executor', () => {
             .reshape([...t.shape]),
         ]),
       );
-      const r = jaxStep(state.params, state.m, state.v, jaxBatch, np.array(s));
+      const r = jaxStep(state.params, state.m, state.v, jaxBatch, np.array(s), np.array(s));
       curves.jaxjs.push((r.loss.dataSync() as Float32Array)[0]!);
       tree.dispose([r.gradNorm, r.lr]);
       state = { params: r.params, m: r.m, v: r.v };

@@ -33,7 +33,7 @@ async function compareTrajectories(
   for (let s = 1; s <= steps; s++) {
     const ort = await trainer.step(hostBatch);
     losses.push(ort.loss);
-    const jax = reference(p, state.m, state.v, tree.ref(batch), np.array(s));
+    const jax = reference(p, state.m, state.v, tree.ref(batch), np.array(s), np.array(s));
     p = jax.params;
     state = { m: jax.m, v: jax.v };
     assertAllClose([ort.loss], jax.loss.dataSync() as Float32Array, {
@@ -96,6 +96,38 @@ describe('training step: ORT vs jax-js', () => {
     await trainer.dispose();
   });
 
+  it('fresh moments part-way through the schedule (a run from trained weights): the first update is learning-rate sized', async () => {
+    const params = mlpParams(4, 4, 8, 2);
+    const batch = { x: random.normal(random.key(3), [8, 4]), y: random.normal(random.key(4), [8, 2]) };
+    const noDecay = { ...adamw, weightDecay: 0 };
+    const trainer = await OrtTrainStep.create(mlpLoss, params, batch, { adamw: noDecay });
+    const start = Object.fromEntries(Object.entries(trainer.params).map(([k, v]) => [k, v.slice()]));
+    trainer.load(start, undefined, 5000);
+    const { lr } = await trainer.step({ x: host(batch.x), y: host(batch.y) });
+    // Adam's first update from zero moments moves each parameter by lr·g/(|g| + eps) ≤ lr; with the
+    // bias corrections of step 5000 it would be ≈ 3.2 lr (m = 0.1 g, √v = 0.03 |g|, both uncorrected).
+    let largest = 0;
+    for (const [k, before] of Object.entries(start))
+      for (let i = 0; i < before.length; i++)
+        largest = Math.max(largest, Math.abs(trainer.params[k]![i]! - before[i]!));
+    assert.ok(largest <= lr * 1.0001 && largest > 0.9 * lr, `largest update ${largest}, lr ${lr}`);
+    assert.equal(trainer.moments.steps, 1);
+    // The same as jax-js's step with the schedule at 5000 and the moments' count at 1.
+    const zeros = initAdamW(params);
+    const reference = makeTrainStep(mlpLoss, noDecay)(
+      params,
+      zeros.m,
+      zeros.v,
+      batch,
+      np.array(5000),
+      np.array(1),
+    );
+    for (const [k, v] of Object.entries(reference.params))
+      assertAllClose(trainer.params[k]!, v.dataSync() as Float32Array, { rtol: 1e-4, atol: 1e-6, what: k });
+    tree.dispose([reference.m, reference.v, reference.loss, reference.gradNorm, reference.lr]);
+    await trainer.dispose();
+  });
+
   it('frozen parameters keep their values and moments; the rest train as if the frozen were constants', async () => {
     const params = mlpParams(5, 4, 8, 2);
     const start = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, host(v.ref).data.slice()]));
@@ -111,7 +143,7 @@ describe('training step: ORT vs jax-js', () => {
     const hostBatch = { x: host(batch.x.ref), y: host(batch.y.ref) };
     for (let s = 1; s <= 5; s++) {
       const ort = await trainer.step(hostBatch);
-      const jax = reference(p, state.m, state.v, tree.ref(batch), np.array(s));
+      const jax = reference(p, state.m, state.v, tree.ref(batch), np.array(s), np.array(s));
       p = jax.params;
       state = { m: jax.m, v: jax.v };
       assertAllClose([ort.gradNorm], jax.gradNorm.dataSync() as Float32Array, {

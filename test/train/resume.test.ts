@@ -128,7 +128,15 @@ test('a run can start from a shipped model bundle: its weights, step, tokenizer 
     assert.equal(ckpt.extra?.tokenizer, JSON.stringify(model.tokenizer));
     const report = await trainer.trainStep();
     assert.equal(report.step, 41);
+    // Its AdamW moments start at zero here, so their bias corrections count from this run's first
+    // step, not the schedule's 41st, and a resumed run goes on counting from there.
+    assert.equal(trainer.checkpoint().adamSteps, 1);
+    await trainer.save();
     await trainer.dispose();
+    const resumed = await Trainer.create(config, { resume: true });
+    assert.equal((await resumed.trainStep()).step, 42);
+    assert.equal(resumed.checkpoint().adamSteps, 2);
+    await resumed.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
