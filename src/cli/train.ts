@@ -72,7 +72,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--resume', 'continue from <out>/checkpoint.safetensors if it exists', false)
     .option(
       '--init-from <model>',
-      'start from a shipped model bundle (e.g. weights/kinema.safetensors) when <out> has no checkpoint',
+      'start from a shipped model bundle (e.g. weights/kinema.safetensors) when <out> has no checkpoint; a deeper --preset (small-6blocks from a small model) appends identity blocks to its DiT',
     )
     .option('--batch <n>', 'clips per step (default: the preset; text stage: 256 captions)', int)
     .option('--width <px>', 'clip width (default: the preset)', int)

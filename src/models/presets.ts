@@ -75,6 +75,19 @@ function smallAtWidth(width: number): ModelPreset {
   return preset;
 }
 
+/**
+ * The small preset with more DiT blocks. A run `--init-from` a small model grows into it: the
+ * model's blocks keep their weights and the new ones are appended as identities (adaLN-zero gates,
+ * zero-initialised cross-attention output), so training starts from the model's own samples.
+ */
+function smallAtDepth(depth: number): ModelPreset {
+  const preset = structuredClone(SMALL);
+  preset.name = `small-${depth}blocks`;
+  preset.description = `the small model with ${depth} DiT blocks (grown from a small model)`;
+  preset.dit.depth = depth;
+  return preset;
+}
+
 export const PRESETS = {
   /** For tests: runs a training step in milliseconds in jax-js. */
   tiny: {
@@ -110,6 +123,7 @@ export const PRESETS = {
   small: SMALL,
   'small-96': smallAtWidth(96),
   'small-144': smallAtWidth(144),
+  'small-6blocks': smallAtDepth(6),
   /** For a GPU or long CPU runs: about 4.5x the small step. */
   base: {
     name: 'base',

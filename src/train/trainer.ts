@@ -789,14 +789,21 @@ export class Trainer {
     const host = await toHostParams(params);
     if (!resumed && stage.warmStart) resumed = warmStartCheckpoint(config, host, stage);
     // A layer the preset gained since the bundle was made (zero-initialised, such as frame
-    // positions) starts fresh; the bundle's function is unchanged.
+    // positions), or blocks a deeper preset appends (adaLN-zero: identities), start fresh; the
+    // bundle's function is unchanged.
     if (continued) {
+      const notHere = (why: string) =>
+        new TrainingError(
+          `${config.initFrom}'s DiT is not a ${preset.name} DiT (${why}): train it with its own preset or a deeper one, or start a new DiT on its autoencoder with --fresh-dit`,
+        );
+      const dropped = Object.keys(continued.params).find((name) => !host[name]);
+      if (dropped) throw notHere(`the preset has no "${dropped}"`);
       const mismatch = Object.keys(continued.params).find(
-        (name) => host[name] && host[name].shape.join() !== continued.params[name]!.shape.join(),
+        (name) => host[name]!.shape.join() !== continued.params[name]!.shape.join(),
       );
       if (mismatch)
-        throw new TrainingError(
-          `${config.initFrom}'s DiT is not a ${preset.name} DiT ("${mismatch}" has shape [${continued.params[mismatch]!.shape}], the preset's [${host[mismatch]!.shape}]): train it with its own preset, or start a new DiT on its autoencoder with --fresh-dit`,
+        throw notHere(
+          `"${mismatch}" has shape [${continued.params[mismatch]!.shape}], the preset's [${host[mismatch]!.shape}]`,
         );
       resumed = {
         ...continued,

@@ -11,6 +11,7 @@ import { loadModel, saveModel } from '../../src/models/bundle.ts';
 import { ditParamSpec } from '../../src/models/dit.ts';
 import { initParams } from '../../src/nn/init.ts';
 import { toHostParams } from '../../src/nn/params.ts';
+import { VideoPipeline } from '../../src/pipeline/generate.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
 import { packBundle } from '../../src/train/pack.ts';
@@ -192,6 +193,77 @@ test('dit stage, --fresh-dit: a new DiT on a model’s autoencoder, tokenizer, l
     await assert.rejects(
       Trainer.create(parseTrainConfig({ ...options, out: join(dir, 'dit2'), freshDit: true })),
       /preset tiny's caption encoder .* is not kinema-tiny-test's/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a deeper preset grows a model: its blocks kept, the new ones identities, the same videos at the start', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kinema-grow-'));
+  try {
+    // A one-block model (the tiny preset has two), continued as a tiny DiT.
+    const full = await tinyModel(3, { captionMatters: true });
+    const oneBlock = {
+      ...full,
+      preset: { ...full.preset, dit: { ...full.preset.dit, depth: 1 } },
+      dit: Object.fromEntries(Object.entries(full.dit).filter(([name]) => !name.startsWith('blocks.1.'))),
+      card: { ditSteps: 40 },
+    };
+    const modelPath = join(dir, 'model.safetensors');
+    await saveModel(modelPath, oneBlock, 'F32');
+    const options = { stage: 'dit', preset: 'tiny', steps: 50, initFrom: modelPath } as const;
+    const trainer = await Trainer.create(parseTrainConfig({ ...options, out: join(dir, 'grown') }));
+    const grown = trainer.checkpoint();
+    await trainer.dispose();
+    assert.equal(grown.step, 40, "the model's schedule goes on");
+    assert.deepEqual(
+      grown.params['blocks.0.attn.qkv.weight']!.data,
+      oneBlock.dit['blocks.0.attn.qkv.weight']!.data,
+    );
+    assert.ok(
+      grown.params['blocks.1.adaLN.weight']!.data.every((v) => v === 0),
+      'the new block is gated shut',
+    );
+
+    const model = await loadModel(modelPath);
+    const packed = packBundle({ base: model, dit: grown });
+    assert.equal(packed.preset.dit.depth, 2);
+    const request = {
+      prompt: 'a red ball moves to the right',
+      seed: 5,
+      steps: 3,
+      guidanceScale: 2,
+      sampler: 'euler' as const,
+      width: 16,
+      height: 16,
+      frames: 5,
+      fps: 8,
+    };
+    const before = VideoPipeline.fromModel(model);
+    const after = VideoPipeline.fromModel(packed);
+    const a = await before.generate(request);
+    const b = await after.generate(request);
+    await before.dispose();
+    await after.dispose();
+    let worst = 0;
+    for (let i = 0; i < a.pixels.length; i++) worst = Math.max(worst, Math.abs(a.pixels[i]! - b.pixels[i]!));
+    assert.ok(worst <= 1, `the grown model's frames differ by up to ${worst}`);
+
+    // The other way, a model deeper than the preset, would drop blocks: refused.
+    const threeBlocks = { ...full.preset.dit, depth: 3 };
+    await saveModel(
+      modelPath,
+      {
+        ...full,
+        preset: { ...full.preset, dit: threeBlocks },
+        dit: await toHostParams(initParams(ditParamSpec(threeBlocks), 4)),
+      },
+      'F32',
+    );
+    await assert.rejects(
+      Trainer.create(parseTrainConfig({ ...options, out: join(dir, 'shrunk') })),
+      /DiT is not a tiny DiT \(the preset has no "blocks\.2\..*"\).*a deeper one/,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
