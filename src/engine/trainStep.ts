@@ -49,7 +49,8 @@ const trainsAll: TrainsParameter = () => true;
  * and metrics. `step` (float32 scalar, from 1) places the step on the learning-rate schedule;
  * `momentStep` counts the updates m and v hold (from 1), for Adam's bias corrections. They differ
  * when a run starts part-way through a schedule with fresh moments (from a model's weights): with
- * the schedule's step there, the first updates would be ≈ 3–6× the learning rate. Consumes its arguments. Frozen parameters (`trains`
+ * the schedule's step there, the first updates would be ≈ 3–6× the learning rate; the learning
+ * rate warms up again over them too. Consumes its arguments. Frozen parameters (`trains`
  * false) pass through with their moments: no update, no weight decay, and their gradients stay out
  * of the clipping norm.
  */
@@ -72,7 +73,7 @@ export function makeTrainStep(
       else allGrads[name].dispose();
     }
     const { grads: clipped, norm } = clipByGlobalNorm(trained.grads, cfg.clipNorm);
-    const lr = learningRate(step, cfg);
+    const lr = learningRate(step, cfg, momentStep.ref);
     const next = adamwUpdate(trained.params, clipped, trained, momentStep, lr.ref, cfg, decays);
     return {
       params: { ...next.params, ...frozen.params },

@@ -53,11 +53,16 @@ export function initAdamW(params: Params): AdamWState {
   return { m: zeros(), v: zeros() };
 }
 
-/** Learning rate at `step` (float32 scalar, counted from 1): linear warm-up, then cosine decay. */
-export function learningRate(step: np.Array, cfg: AdamWConfig): np.Array {
+/**
+ * Learning rate at `step` (float32 scalar, counted from 1): linear warm-up, then cosine decay.
+ * `momentStep` (default `step`) counts the updates of the optimizer's moments: moments that start
+ * at zero part-way through the schedule (a run from trained weights) warm up again, as Adam's first
+ * updates are all about the learning rate in size whatever the gradients' noise.
+ */
+export function learningRate(step: np.Array, cfg: AdamWConfig, momentStep?: np.Array): np.Array {
   const warmup = Math.max(1, cfg.warmupSteps);
   const decaySteps = Math.max(1, cfg.totalSteps - cfg.warmupSteps);
-  const warm = np.minimum(step.ref.mul(1 / warmup), 1);
+  const warm = np.minimum((momentStep ?? step.ref).mul(1 / warmup), 1);
   const progress = np.clip(step.sub(cfg.warmupSteps).mul(1 / decaySteps), 0, 1);
   const cosine = np.cos(progress.mul(Math.PI)).add(1).mul(0.5);
   const decay = cosine.mul(1 - cfg.minLrRatio).add(cfg.minLrRatio);

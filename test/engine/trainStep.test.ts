@@ -96,7 +96,7 @@ describe('training step: ORT vs jax-js', () => {
     await trainer.dispose();
   });
 
-  it('fresh moments part-way through the schedule (a run from trained weights): the first update is learning-rate sized', async () => {
+  it('fresh moments part-way through the schedule (a run from trained weights): bias corrections and warm-up start again', async () => {
     const params = mlpParams(4, 4, 8, 2);
     const batch = { x: random.normal(random.key(3), [8, 4]), y: random.normal(random.key(4), [8, 2]) };
     const noDecay = { ...adamw, weightDecay: 0 };
@@ -112,6 +112,8 @@ describe('training step: ORT vs jax-js', () => {
         largest = Math.max(largest, Math.abs(trainer.params[k]![i]! - before[i]!));
     assert.ok(largest <= lr * 1.0001 && largest > 0.9 * lr, `largest update ${largest}, lr ${lr}`);
     assert.equal(trainer.moments.steps, 1);
+    // …and the learning rate warms up again: the schedule's minimum (1e-3) over 3 warm-up steps.
+    assertAllClose([lr], [1e-3 / 3], { rtol: 1e-5, what: 'lr of the first step from fresh moments' });
     // The same as jax-js's step with the schedule at 5000 and the moments' count at 1.
     const zeros = initAdamW(params);
     const reference = makeTrainStep(mlpLoss, noDecay)(
