@@ -745,7 +745,6 @@ export class Trainer {
     this.stepsByShape.set(shapeKey(bucketAt(config, buckets, step)), active);
   }
 
-  /** Builds the run; with `resume`, continues from `<out>/checkpoint.safetensors` when it exists. */
   /**
    * Builds the run. With `resume`, continues from `<out>/checkpoint.safetensors` when it exists;
    * otherwise, with `config.initFrom`, from that model bundle's weights (fresh AdamW moments).
@@ -944,7 +943,6 @@ export class Trainer {
     };
   }
 
-  /** Writes the checkpoint and the loss curve into the run folder (atomically). */
   /**
    * Writes the checkpoint (atomically) and the loss curve. A failed write — typically a full disk —
    * becomes a TrainingError that says which checkpoint is still on disk; nothing half-written stays.
