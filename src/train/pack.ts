@@ -56,8 +56,12 @@ export function packBundle(parts: BundleParts): ModelBundle {
     autoencoder ? checkpointPreset(autoencoder).autoencoder : base!.preset.autoencoder,
   );
   let autoencoderWeights: HostParams = autoencoder ? weightsOf(autoencoder) : base!.autoencoder;
-  if (autoencoder)
+  if (autoencoder) {
     Object.assign(card, { autoencoderConfig: autoencoder.config, autoencoderSteps: autoencoder.step });
+    // its decoder replaces a decoder fine-tune's too
+    delete card.decoderConfig;
+    delete card.decoderSteps;
+  }
   if (decoder) {
     const kept = Object.entries(autoencoderWeights).filter(([name]) => !name.startsWith('decoder.'));
     autoencoderWeights = { ...Object.fromEntries(kept), ...weightsOf(decoder) };

@@ -77,6 +77,16 @@ test('decoder stage: warm start from a model without the new blocks, train, pack
       model.autoencoder['decoder.out.weight']!.data,
     );
     assert.equal(packed.card.decoderSteps, 12);
+    // A whole autoencoder packed over it brings its own decoder: the card forgets the fine-tune.
+    const wholeAutoencoder = {
+      stage: 'autoencoder' as const,
+      step: 30,
+      config: { preset: 'tiny' },
+      params: (await tinyModel(6)).autoencoder,
+    };
+    const repacked = packBundle({ base: packed, autoencoder: wholeAutoencoder });
+    assert.equal(repacked.card.autoencoderSteps, 30);
+    assert.equal(repacked.card.decoderSteps, undefined);
     assert.throws(() => packBundle({ decoder: start }), /needs a base model/);
   } finally {
     await rm(dir, { recursive: true, force: true });
