@@ -11,6 +11,19 @@ import { type HostParams, toHostParams } from '../../src/nn/params.ts';
 
 export const TINY_MODEL_ID = 'kinema-tiny-test';
 
+/** A generation request at the tiny model's size: 5 frames of 16×16, 3 Euler steps. */
+export const TINY_REQUEST = {
+  prompt: 'a red ball moves to the right',
+  seed: 7,
+  steps: 3,
+  guidanceScale: 2,
+  sampler: 'euler' as const,
+  width: 16,
+  height: 16,
+  frames: 5,
+  fps: 8,
+};
+
 /**
  * `captionMatters`: the DiT's zero-initialised tensors (adaLN-zero gates, the output layer) get
  * small random values, so its velocity depends on the caption and guidance changes the clip; a

@@ -7,19 +7,9 @@ import { probeMedia } from '../../src/media/probe.ts';
 import { DEFAULT_WEIGHTS, loadModel, saveModel, WeightsError } from '../../src/models/bundle.ts';
 import { GenerationError, VideoPipeline, validShape } from '../../src/pipeline/generate.ts';
 import { writeOutput } from '../../src/pipeline/output.ts';
-import { tinyModel } from './_tinyModel.ts';
+import { TINY_REQUEST, tinyModel } from './_tinyModel.ts';
 
-const request = {
-  prompt: 'a red ball moves to the right',
-  seed: 7,
-  steps: 3,
-  guidanceScale: 2,
-  sampler: 'euler' as const,
-  width: 16,
-  height: 16,
-  frames: 5,
-  fps: 8,
-};
+const request = TINY_REQUEST;
 
 test('the same seed and settings give identical frames; another seed does not', async () => {
   const pipeline = VideoPipeline.fromModel(await tinyModel());

@@ -16,7 +16,7 @@ import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
 import { packBundle } from '../../src/train/pack.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import { tinyModel } from '../pipeline/_tinyModel.ts';
+import { TINY_REQUEST, tinyModel } from '../pipeline/_tinyModel.ts';
 
 test('decoder stage: warm start from a model without the new blocks, train, pack over the model', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kinema-decoder-'));
@@ -239,21 +239,10 @@ test('a deeper preset grows a model: its blocks kept, the new ones identities, t
     const model = await loadModel(modelPath);
     const packed = packBundle({ base: model, dit: grown });
     assert.equal(packed.preset.dit.depth, 2);
-    const request = {
-      prompt: 'a red ball moves to the right',
-      seed: 5,
-      steps: 3,
-      guidanceScale: 2,
-      sampler: 'euler' as const,
-      width: 16,
-      height: 16,
-      frames: 5,
-      fps: 8,
-    };
     const before = VideoPipeline.fromModel(model);
     const after = VideoPipeline.fromModel(packed);
-    const a = await before.generate(request);
-    const b = await after.generate(request);
+    const a = await before.generate(TINY_REQUEST);
+    const b = await after.generate(TINY_REQUEST);
     await before.dispose();
     await after.dispose();
     let worst = 0;
