@@ -314,7 +314,7 @@ describe('DiT', () => {
     assert.ok(flops > 2e10 && flops < 2e11, `${flops}`);
     assert.throws(
       () => getPreset('huge'),
-      /unknown model preset "huge" \(known: tiny, small, small-96, small-144, base\)/,
+      /unknown model preset "huge" \(known: tiny, small, small-96, small-144, small-6blocks, base\)/,
     );
   });
 
