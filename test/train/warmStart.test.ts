@@ -1,6 +1,6 @@
 // Runs that start from trained weights: a decoder fine-tune on a frozen encoder's latents (new
-// blocks as the identity, packed back under the same encoder and DiT), and a shipped DiT moved onto
-// another autoencoder with more latent channels.
+// blocks as the identity, packed back under the same encoder and DiT), a shipped DiT moved onto
+// another autoencoder with more latent channels, and a DiT grown deeper by identity blocks.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
