@@ -134,8 +134,16 @@ class Run {
     return fixed;
   }
 
-  /** The settings for `prompt` at a size and length, with the prompt expanded (and shown). */
-  settings(prompt: string, size: { width: number; height: number }, frames: number): GenerationSettings {
+  /**
+   * The settings for `prompt` at a size and length, with the prompt expanded (and shown).
+   * `framesGiven`: the user's frames fix where objects start (see `ExpansionContext`).
+   */
+  settings(
+    prompt: string,
+    size: { width: number; height: number },
+    frames: number,
+    framesGiven: boolean,
+  ): GenerationSettings {
     const { opts } = this;
     // Refuse before any compute is spent (and log the refusal).
     for (const text of [prompt, opts.negative]) {
@@ -149,6 +157,7 @@ class Run {
       fps: opts.fps,
       seed: opts.seed,
       enabled: opts.expand,
+      framesGiven,
     });
     const note = expansionNote(this.expansion);
     if (note) this.note(note);
@@ -258,7 +267,7 @@ export function registerEditCommands(program: Command): void {
     const run = await Run.start('animate', rawOpts);
     const size = await run.size(image);
     const frames = run.frames(17);
-    const settings = run.settings(prompt, size, frames);
+    const settings = run.settings(prompt, size, frames, true);
     await run.screen(image, rawOpts.last);
     const video = await imageToVideo(run.pipeline, {
       ...settings,
@@ -286,7 +295,7 @@ export function registerEditCommands(program: Command): void {
     const addFrames = frames ?? framesForSeconds(seconds ?? 2, fps) - 1;
     const video = await readClip(file, size.width, size.height, fps);
     const direction = rawOpts.backward ? 'backward' : 'forward';
-    const settings = run.settings(prompt, size, video.frames + addFrames);
+    const settings = run.settings(prompt, size, video.frames + addFrames, true);
     await run.screen(file);
     const extended = await extendVideo(run.pipeline, {
       ...settings,
@@ -314,7 +323,7 @@ export function registerEditCommands(program: Command): void {
     const transitionFrames = frames ?? framesForSeconds(seconds ?? 1, fps) - 1;
     const a = await readClip(first, size.width, size.height, fps);
     const b = await readClip(second, size.width, size.height, fps);
-    const settings = run.settings(prompt, size, a.frames + transitionFrames + b.frames);
+    const settings = run.settings(prompt, size, a.frames + transitionFrames + b.frames, true);
     await run.screen(first, second);
     const video = await connectVideos(run.pipeline, {
       ...settings,
@@ -337,7 +346,7 @@ export function registerEditCommands(program: Command): void {
     const run = await Run.start('loop', rawOpts);
     const size = await run.size(rawOpts.image);
     const frames = run.frames(17);
-    const settings = run.settings(prompt, size, frames);
+    const settings = run.settings(prompt, size, frames, rawOpts.image !== undefined);
     await run.screen(rawOpts.image);
     const video = await loopVideo(run.pipeline, {
       ...settings,
@@ -360,7 +369,7 @@ export function registerEditCommands(program: Command): void {
     const run = await Run.start('edit', rawOpts);
     const size = await run.size(file);
     const video = await readClip(file, size.width, size.height, run.opts.fps);
-    const settings = run.settings(prompt, size, video.frames);
+    const settings = run.settings(prompt, size, video.frames, true);
     await run.screen(file);
     const edited = await editVideo(run.pipeline, {
       ...settings,
@@ -387,7 +396,7 @@ export function registerEditCommands(program: Command): void {
     const run = await Run.start('remix', rawOpts);
     const record = await loadRecord(recordFile);
     const size = { width: record.width, height: record.height };
-    run.settings(prompt, size, record.frames);
+    run.settings(prompt, size, record.frames, rawOpts.strength !== undefined);
     const earlier = join(dirname(recordFile), record.output);
     const source =
       rawOpts.strength !== undefined

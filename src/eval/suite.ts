@@ -107,7 +107,9 @@ export async function runSuite(pipeline: VideoPipeline, opts: SuiteOptions): Pro
   const reports: ClipReport[] = [];
   const prompts = evalPrompts(opts, readsEveryWord(pipeline.model.tokenizer));
   for (const [i, { seed, prompt: written, spec, checks }] of prompts.entries()) {
-    const prompt = opts.expand ? pipeline.expandPrompt(written, { ...settings, seed }).prompt : written;
+    const prompt = opts.expand
+      ? pipeline.expandPrompt(written, { ...settings, seed, framesGiven: opts.trueFirstFrame }).prompt
+      : written;
     const video = opts.trueFirstFrame
       ? await imageToVideo(pipeline, { ...settings, prompt, seed, image: firstFrame(spec, seed) })
       : await pipeline.generate({ ...settings, prompt, seed });

@@ -126,6 +126,10 @@ export class PipelineGenerator implements VideoGenerator {
       fps,
       seed: job.seed,
       enabled: job.expandPrompt !== false,
+      // the frames of an image to animate or a clip to edit or extend fix where objects start
+      framesGiven:
+        Boolean(job.inputReference) ||
+        ((job.kind === 'edit' || job.kind === 'extend') && Boolean(job.sourceVideo)),
     });
     const settings = {
       prompt: expansion.prompt,

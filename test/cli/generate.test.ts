@@ -1,11 +1,12 @@
 // The README's main job, as a user runs it: `kinema generate` on the shipped weights.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { encodePng } from '../../src/media/png.ts';
 import { probeMedia } from '../../src/media/probe.ts';
 import { readManifest } from '../../src/provenance/c2pa.ts';
 import { loadIdentity } from '../../src/provenance/identity.ts';
@@ -13,6 +14,9 @@ import { AuditLog } from '../../src/safety/audit.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
+// regionPhrase's words (src/world/lexicon.ts); "to the right" is the motion, not a place
+const START_PLACE =
+  /\b(starts|starting|begins)\b|\b(on|near|in|at) the (left|right|center|middle|top|bottom)\b/i;
 let home: string;
 
 before(async () => {
@@ -62,6 +66,26 @@ test('--no-expand gives the model the prompt as written', async () => {
   const { stdout, stderr } = await kinema([...args, '--no-expand']);
   assert.equal(JSON.parse(stdout).modelPrompt, prompt);
   assert.doesNotMatch(stderr, /expanded/);
+});
+
+test('animate leaves where objects start to the image: the expansion names no start place', async () => {
+  const image = join(home, 'first.png');
+  await writeFile(image, encodePng(new Uint8Array(64 * 64 * 3).fill(40), 64, 64));
+  // generate would name where the square starts (test/pipeline/promptExpansion.test.ts)
+  const prompt = 'a big yellow square on a plain green background';
+  const { stdout } = await kinema([
+    'animate',
+    image,
+    prompt,
+    '-o',
+    'out/animated.mp4',
+    '--steps',
+    '1',
+    '--json',
+  ]);
+  const { modelPrompt } = JSON.parse(stdout).record;
+  assert.match(modelPrompt, /yellow square/);
+  assert.doesNotMatch(modelPrompt, START_PLACE);
 });
 
 test('a refused prompt exits 2 naming the category, before any compute and without output', async () => {

@@ -1,10 +1,11 @@
 // The server's generator in a worker thread: the same jobs, files, progress and typed errors as
 // the in-process pipeline generator, on a tiny model saved to a weights file.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { encodePng } from '../../src/media/png.ts';
 import { saveModel } from '../../src/models/bundle.ts';
 import { VideoPipeline } from '../../src/pipeline/generate.ts';
 import { operatorSettingsSchema } from '../../src/pipeline/operator.ts';
@@ -112,6 +113,30 @@ test("a refused prompt fails with the policy's code, as in process", async () =>
     [['refused', 'real_people', 'create']],
   );
   assert.doesNotMatch(JSON.stringify(refused), /Obama/i);
+});
+
+test('the model reads where objects start, except over an image, whose frame fixes it', async () => {
+  // regionPhrase's words (src/world/lexicon.ts); "to the right" is the motion, not a place
+  const startPlace =
+    /\b(starts|starting|begins)\b|\b(on|near|in|at) the (left|right|center|middle|top|bottom)\b/i;
+  const bouncing = { prompt: 'a red ball bounces' };
+  const text = await inProcess.generate(
+    job('video_text', bouncing),
+    await outDir('text'),
+    () => {},
+    new AbortController().signal,
+  );
+  // The caption says where the ball starts, as world captions do.
+  assert.match(text.modelPrompt, startPlace, text.modelPrompt);
+  const image = join(dir, 'first.png');
+  await writeFile(image, encodePng(new Uint8Array(32 * 32 * 3).fill(200), 32, 32));
+  const animated = await inProcess.generate(
+    job('video_image', { ...bouncing, inputReference: image }),
+    await outDir('image'),
+    () => {},
+    new AbortController().signal,
+  );
+  assert.doesNotMatch(animated.modelPrompt, startPlace, animated.modelPrompt);
 });
 
 test('aborting stops the job in the thread, and the thread takes the next job', async () => {
