@@ -120,7 +120,7 @@ test('the model reads where objects start, except over an image, whose frame fix
   const startPlace =
     /\b(starts|starting|begins)\b|\b(on|near|in|at) the (left|right|center|middle|top|bottom)\b/i;
   const bouncing = { prompt: 'a red ball bounces' };
-  const text = await inProcess.generate(
+  const text = await generator.generate(
     job('video_text', bouncing),
     await outDir('text'),
     () => {},
@@ -130,7 +130,7 @@ test('the model reads where objects start, except over an image, whose frame fix
   assert.match(text.modelPrompt, startPlace, text.modelPrompt);
   const image = join(dir, 'first.png');
   await writeFile(image, encodePng(new Uint8Array(32 * 32 * 3).fill(200), 32, 32));
-  const animated = await inProcess.generate(
+  const animated = await generator.generate(
     job('video_image', { ...bouncing, inputReference: image }),
     await outDir('image'),
     () => {},
