@@ -396,13 +396,15 @@ export function registerEditCommands(program: Command): void {
     const run = await Run.start('remix', rawOpts);
     const record = await loadRecord(recordFile);
     const size = { width: record.width, height: record.height };
-    run.settings(prompt, size, record.frames, rawOpts.strength !== undefined);
+    // with a strength the earlier clip is edited, so its frames fix where objects start
+    const { strength } = rawOpts;
+    run.settings(prompt, size, record.frames, strength !== undefined);
     const earlier = join(dirname(recordFile), record.output);
     const source =
-      rawOpts.strength !== undefined
+      strength !== undefined
         ? {
             video: await readClip(earlier, record.width, record.height, record.fps),
-            strength: rawOpts.strength,
+            strength,
           }
         : undefined;
     const remix = await remixVideo(run.pipeline, {
